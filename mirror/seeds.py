@@ -1,0 +1,91 @@
+"""Walk a seeds folder: the URLs to fetch, and the seeds that cannot be used."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .document import FormatError, parse
+from .origin import canonical_site_url, is_site_url
+
+SEED_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class Seed:
+    path: str   # as found under the seeds folder (joined with it)
+    url: str    # the page to fetch, on https://www.beehive.govt.nz
+
+
+@dataclass(frozen=True)
+class BadSeed:
+    path: str
+    reason: str
+
+
+@dataclass
+class SeedSet:
+    seeds: list[Seed] = field(default_factory=list)
+    bad: list[BadSeed] = field(default_factory=list)
+    duplicates: list[tuple[Seed, Seed]] = field(default_factory=list)  # (dropped, kept)
+
+    @property
+    def read(self) -> int:
+        return len(self.seeds) + len(self.bad) + len(self.duplicates)
+
+
+def seed_paths(folder: str | os.PathLike) -> list[str]:
+    """Every seed file under `folder`, recursively, in sorted path order."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(os.path.join(root, name) for name in files
+                     if name.endswith(SEED_SUFFIXES) and not name.startswith("."))
+    return sorted(found)
+
+
+def seed_url(data: bytes) -> str:
+    """The URL a seed file asks for; ValueError says why there is none."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    try:
+        url = parse(text).url
+    except FormatError as exc:
+        raise ValueError(str(exc)) from None
+    if not url:
+        raise ValueError("no url in front matter")
+    if not is_site_url(url):
+        raise ValueError(f"URL outside beehive.govt.nz: {url}")
+    return canonical_site_url(url)
+
+
+def read_seed(path: str) -> Seed:
+    with open(path, "rb") as handle:
+        return Seed(path, seed_url(handle.read()))
+
+
+def read_seeds(folder: str | os.PathLike) -> SeedSet:
+    """All usable seeds, first occurrence of each URL kept, in path order."""
+    result = SeedSet()
+    if not os.path.isdir(folder):
+        result.bad.append(BadSeed(str(folder), "seeds folder does not exist"))
+        return result
+    kept: dict[str, Seed] = {}
+    for path in seed_paths(folder):
+        try:
+            seed = read_seed(path)
+        except OSError as exc:
+            result.bad.append(BadSeed(path, exc.strerror or str(exc)))
+            continue
+        except ValueError as exc:
+            result.bad.append(BadSeed(path, str(exc)))
+            continue
+        if seed.url in kept:
+            result.duplicates.append((seed, kept[seed.url]))
+            continue
+        kept[seed.url] = seed
+        result.seeds.append(seed)
+    return result
