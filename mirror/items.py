@@ -1,0 +1,19 @@
+"""What the spider hands to the pipelines: one fetched seed URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .document import Document
+
+
+@dataclass
+class ReleaseItem:
+    url: str                      # the real URL requested (the seed's)
+    final_url: str                # the real URL answered, after redirects
+    status: int                   # HTTP status of the final response
+    document: Document | None     # None when the page held no release
+    blocked: bool = False         # the bot wall answered instead
+    failure: str = ""             # why nothing was fetched ("" when fetched)
+    seed_path: str = ""           # the seed file that asked for `url`
+    output_path: str = ""         # set by the writer: where the document lives

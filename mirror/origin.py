@@ -1,0 +1,70 @@
+"""Real beehive.govt.nz URLs, their archive form, and the replica origin.
+
+Documents, logs and stats always name the real site.  Requests may go to
+another origin (``MIRROR_ORIGIN``, a local replica) with the same path and
+query; responses are mapped back before anyone sees their URL.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+SITE = "https://www.beehive.govt.nz"
+SITE_HOSTS = frozenset({"www.beehive.govt.nz", "beehive.govt.nz"})
+
+
+def is_site_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and (parts.hostname or "") in SITE_HOSTS
+
+
+def canonical_site_url(url: str) -> str:
+    """The URL on https://www.beehive.govt.nz, whichever host or scheme it named."""
+    parts = urlsplit(url)
+    return urlunsplit(("https", "www.beehive.govt.nz", parts.path or "/", parts.query, ""))
+
+
+def ascii_slug(segment: str) -> str:
+    """The archive's id rule: percent-decode, strip accents, drop non-ASCII."""
+    decomposed = unicodedata.normalize("NFD", unquote(segment))
+    return "".join(ch for ch in decomposed if ch.isascii())
+
+
+def archive_id(url: str) -> str:
+    return ascii_slug(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def kind_of(url: str) -> str:
+    """'speech' for /speech/ pages; every other page is archived as a release."""
+    return "speech" if urlsplit(url).path.startswith("/speech/") else "release"
+
+
+def archive_url(url: str) -> str:
+    """The `url` field the archive writes for a page at `url` (its canonical link)."""
+    return f"{SITE}/{kind_of(url)}/{archive_id(url)}"
+
+
+def is_transliterated(real_url: str) -> bool:
+    """True when the archive form of `real_url` is not the address itself."""
+    return archive_url(real_url) != canonical_site_url(real_url)
+
+
+def to_origin(real_url: str, origin: str | None) -> str:
+    """Where to fetch `real_url` from: the replica when one is set."""
+    if not origin:
+        return real_url
+    base = urlsplit(origin)
+    parts = urlsplit(real_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def from_origin(fetched_url: str, origin: str | None) -> str:
+    """The real-site URL for a URL fetched from `origin` (identity without one)."""
+    if not origin:
+        return fetched_url
+    base = urlsplit(origin)
+    parts = urlsplit(fetched_url)
+    if parts.netloc != base.netloc:
+        return fetched_url
+    return urlunsplit(("https", "www.beehive.govt.nz", parts.path, parts.query, ""))

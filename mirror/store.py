@@ -1,0 +1,87 @@
+"""Where documents live under the output folder, and how they get there safely.
+
+Writes go to a temporary file in the target's own folder and are renamed
+over it, so a reader (or a crash) never sees half a file; a file whose bytes
+would not change is not touched at all, so its mtime tells when it last
+really changed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .document import Document, render
+from .origin import archive_id, kind_of
+
+WRITTEN = "written"
+UNCHANGED = "unchanged"
+_FOLDERS = {"release": "releases", "speech": "speeches"}
+
+
+class UnsafePath(ValueError):
+    """A document id that would place a file outside the output folder."""
+
+
+def check_id(doc_id: str) -> str:
+    if not doc_id or doc_id in (".", "..") or any(c in doc_id for c in "/\\\0") or doc_id.startswith("."):
+        raise UnsafePath(f"refusing unsafe document id {doc_id!r}")
+    return doc_id
+
+
+def relative_path(doc: Document) -> str:
+    """`releases/YYYY/MM/YYYY-MM-DD-<id>.md` (speeches under `speeches/`)."""
+    doc_id = check_id(archive_id(doc.url))
+    year, month, _ = doc.year_month_day
+    return f"{_FOLDERS[kind_of(doc.url)]}/{year}/{month}/{doc.date}-{doc_id}.md"
+
+
+def resolve_inside(root: str | os.PathLike, relative: str) -> Path:
+    """`root/relative`, refusing anything that would leave `root`."""
+    if os.path.isabs(relative):
+        raise UnsafePath(f"refusing absolute path {relative!r}")
+    base = Path(root).resolve()
+    target = (base / relative).resolve()
+    if base != target and base not in target.parents:
+        raise UnsafePath(f"refusing path outside {root}: {relative!r}")
+    return target
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Replace `path` with `data` all at once (temp file + fsync + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def write_document(root: str | os.PathLike, doc: Document) -> tuple[str, str]:
+    """Write `doc` under `root`; returns (relative path, WRITTEN or UNCHANGED)."""
+    relative = relative_path(doc)
+    target = resolve_inside(root, relative)
+    data = render(doc).encode("utf-8")
+    if same_bytes(target, data):
+        return relative, UNCHANGED
+    atomic_write(target, data)
+    return relative, WRITTEN
