@@ -1,0 +1,102 @@
+"""Shared fixtures: a real HTTP replica of the site on 127.0.0.1 and a way
+to run `scrapy crawl releases` against it exactly as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mirror.pagebuild import Page, build_page
+from mirror.replica import Site, make_server
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+# Politeness lifted for tests only: the replica is local.
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+        "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "5", "LOG_LEVEL": "INFO"}
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or a clean skip when a clone has none."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    return path
+
+
+class Replica:
+    """A replica server over a folder of pages, running in a thread."""
+
+    def __init__(self, folder: Path, transliterated: str = "404"):
+        self.folder = folder
+        self.plan_file = folder.parent / f"{folder.name}-plan.json"
+        self.site = Site(folder, str(self.plan_file), transliterated)
+        self.server = make_server(self.site)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def add(self, name: str, page: Page) -> Path:
+        path = self.folder / f"{name}.html"
+        path.write_text(build_page(page), encoding="utf-8")
+        return path
+
+    def plan(self, faults: dict) -> None:
+        self.plan_file.write_text(json.dumps(faults), encoding="utf-8")
+        # mtime granularity: make sure the replica sees a new plan
+        os.utime(self.plan_file, ns=(0, self.plan_file.stat().st_mtime_ns + 1_000_000))
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def replica(tmp_path):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    server = Replica(folder)
+    yield server
+    server.close()
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str
+    output: Path
+
+    def file(self, relative: str) -> str:
+        return (self.output / relative).read_text(encoding="utf-8")
+
+    def files(self) -> list[str]:
+        """Documents written (reports and run records left out)."""
+        return sorted(str(p.relative_to(self.output)) for folder in ("releases", "speeches")
+                      for p in (self.output / folder).rglob("*") if p.is_file())
+
+
+def run_crawl(origin: str, seeds: Path, output: Path, *args: str, settings: dict | None = None,
+              timeout: float = 120) -> CrawlResult:
+    """`scrapy crawl releases` in a subprocess, from the repo like a user."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "releases",
+               "-s", f"MIRROR_ORIGIN={origin}", "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={output}"]
+    for name, value in {**FAST, **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    command += list(args)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return CrawlResult(done.returncode, done.stdout + done.stderr, output)
+
+
+def write_seed(folder: Path, name: str, url: str, title: str = "Seed", date: str = "2020-01-01") -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'---\ntitle: "{title}"\ndate: {date}\nurl: {url}\n---\n\nSeed body.', encoding="utf-8")
+    return path
