@@ -1,12 +1,19 @@
-"""The `mirror` command."""
+"""The `mirror` command: lint, diff, run, accept."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections import Counter
+from pathlib import Path
 
 from . import lint
+
+EXIT_HELP = """exit status (diff, run): 0 nothing to review; 1 entries to review
+(changed, new, gone, moved); 2 the run cannot be trusted (most seeds failed
+or blocked, or the crawl crashed)."""
 
 
 def cmd_lint(args) -> int:
@@ -19,17 +26,104 @@ def cmd_lint(args) -> int:
     return 0 if counts[lint.CANONICAL] == sum(counts.values()) else 1
 
 
+def cmd_diff(args) -> int:
+    from .diff import diff, exit_status
+    from .manifest import read_manifest
+    from .report import summary_line, write_reports
+    from .runs import new_run_id, point_latest, run_dir
+    from .seeds import seed_paths
+
+    for folder in (args.seeds, args.output):
+        if not os.path.isdir(folder):
+            print(f"mirror diff: {folder}: not a folder", file=sys.stderr)
+            return 2
+    manifest = None
+    if args.manifest:
+        try:
+            manifest = read_manifest(args.manifest)
+        except OSError as exc:
+            print(f"mirror diff: {args.manifest}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    result = diff(seed_paths(args.seeds), args.output, manifest)
+    run_id = new_run_id()
+    run = {"id": run_id, "seeds": args.seeds, "output": args.output, "manifest": args.manifest,
+           "not_checked": result.not_checked, "duplicates": result.duplicates}
+    folder = Path(args.report) if args.report else run_dir(args.output, run_id)
+    reports = write_reports(result, run, folder)
+    if not args.report:
+        point_latest(args.output, run_id)
+    print(f"mirror diff: {summary_line(result)}\nreport: {reports['html']}")
+    return exit_status(result)
+
+
+def cmd_run(args) -> int:
+    from .job import run_crawl
+
+    return run_crawl(args.settings, args.arguments)
+
+
+def cmd_accept(args) -> int:
+    from .accept import accept
+
+    report = Path(args.report) if args.report else Path(args.output) / "reports" / "latest"
+    try:
+        data = json.loads((report / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
+        return 2
+    done, refused = accept(data, args.urls, args.all_changed, args.output, args.seeds)
+    for line in done:
+        print(line)
+    for line in refused:
+        print(line, file=sys.stderr)
+    return 1 if refused else 0
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    return name, value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mirror", description="Keep a byte-exact mirror of beehive.govt.nz releases.")
+    parser = argparse.ArgumentParser(prog="mirror", description="Keep a byte-exact mirror of beehive.govt.nz releases.",
+                                     epilog=EXIT_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
+
     p = commands.add_parser("lint", help="check that archive files are canonical")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of archive files")
     p.set_defaults(func=cmd_lint)
+
+    p = commands.add_parser("diff", help="compare seeds with fetched documents and write reports", epilog=EXIT_HELP)
+    p.add_argument("--seeds", default="seeds", help="seeds folder (default: seeds)")
+    p.add_argument("--output", default="output", help="output folder (default: output)")
+    p.add_argument("--manifest", help="the run manifest (manifest.jsonl) saying what each fetch gave")
+    p.add_argument("--report", help="folder for the reports (default: output/reports/<run-id>)")
+    p.set_defaults(func=cmd_diff)
+
+    p = commands.add_parser("run", help="crawl, then diff and report (a scheduled job)", epilog=EXIT_HELP)
+    p.add_argument("-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+                   help="a Scrapy setting, as for scrapy crawl")
+    p.add_argument("-a", dest="arguments", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+                   help="a spider argument, as for scrapy crawl")
+    p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser("accept", help="write reviewed documents over their seeds")
+    p.add_argument("urls", nargs="*", metavar="URL", help="entries to accept, by URL")
+    p.add_argument("--all-changed", action="store_true", help="accept every changed entry")
+    p.add_argument("--report", help="report folder (default: output/reports/latest)")
+    p.add_argument("--seeds", default="seeds", help="seeds folder, where new documents are added")
+    p.add_argument("--output", default="output", help="output folder")
+    p.set_defaults(func=cmd_accept)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "accept" and not args.urls and not args.all_changed:
+        parser.error("accept: give URLs or --all-changed")
     return args.func(args)
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from frontmatter.default_handlers import YAMLHandler
-
 LIST_KEYS = ("ministers", "portfolios", "attachments")
 SCALAR_KEYS = ("title", "date", "url")
 FIELDS = SCALAR_KEYS + LIST_KEYS + ("body",)
@@ -158,6 +156,9 @@ def _read_header_lines(lines: list[str]) -> dict:
 
 
 def _read_header_yaml(header: str) -> dict:
+    # Imported here: only headers written by other tools need YAML.
+    from frontmatter.default_handlers import YAMLHandler
+
     try:
         loaded = YAMLHandler().load(header)
     except Exception as exc:  # yaml raises many types; all mean "broken"
@@ -220,6 +221,21 @@ def _items(block: str | None) -> tuple[str, ...]:
     return tuple(line[4:] for line in block[:-1].split("\n")) if block else ()
 
 
+_HEAD = re.compile(rb'---\ntitle: ".*"\ndate: (\d{4}-\d{2}-\d{2})\nurl: (.*)\n')
+
+
+def read_head(data: bytes) -> tuple[str, str] | None:
+    """(date, url) of a canonical file's bytes, without decoding or reading
+    the rest; None when the file does not start the canonical way."""
+    m = _HEAD.match(data)
+    if not m:
+        return None
+    try:
+        return m.group(1).decode("ascii"), m.group(2).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def parse(text: str) -> Document:
     """Read archive text into a Document; raises FormatError with the reason."""
     m = _CANONICAL.match(text)
@@ -232,9 +248,11 @@ def parse(text: str) -> Document:
         data = _read_header_lines(header.split("\n")) if header else {}
     except _NotLineFormat:
         data = _read_header_yaml(header)
+    except FormatError as exc:
+        raise FormatError(f"broken front matter: {exc}") from None
     date = data.get("date") or NO_DATE
     if not _DATE.match(date):
-        raise FormatError(f"date {date!r} is not YYYY-MM-DD")
+        raise FormatError(f"broken front matter: date {date!r} is not YYYY-MM-DD")
     return Document(
         title=data.get("title", ""),
         date=date,

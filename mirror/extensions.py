@@ -1,16 +1,32 @@
-"""Extensions: the run summary and the run's exit verdict."""
+"""Extensions: the run manifest, the run summary, and the diff report that
+ends every crawl with its exit verdict."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from scrapy import signals
 
+from . import diff as diffing
 from .commands.crawl import EXIT_STAT
+from .manifest import BLOCKED, DROPPED, FAILED, ManifestWriter, Outcome, read_manifest
+from .report import summary_line, write_reports
+from .runs import manifest_path, new_run_id, point_latest, run_dir
 
 logger = logging.getLogger(__name__)
 
 OK, REVIEW, UNTRUSTED = 0, 1, 2
+RUN_ID_STAT = "mirror/run_id"
+
+
+def run_id_of(crawler) -> str:
+    """The run's id: the RUN_ID setting, or one made when the crawl starts."""
+    run_id = crawler.stats.get_value(RUN_ID_STAT)
+    if not run_id:
+        run_id = crawler.settings.get("RUN_ID") or new_run_id()
+        crawler.stats.set_value(RUN_ID_STAT, run_id)
+    return run_id
 
 
 def _by_reason(stats: dict, prefix: str) -> dict[str, int]:
@@ -32,12 +48,14 @@ def run_summary(stats: dict) -> dict:
     }
 
 
-def exit_status(summary: dict, finish_reason: str | None) -> int:
+def crawl_status(summary: dict, finish_reason: str | None) -> int:
     """UNTRUSTED when the crawl did not finish, or most requests got no page."""
     if finish_reason != "finished":
         return UNTRUSTED
     requested = summary["requested"]
-    unanswered = sum(summary["failed"].values()) + summary["dropped"].get("blocked", 0)
+    # 404 and 410 are the site's answer (gone), not a failure to hear it.
+    unanswered = (sum(n for why, n in summary["failed"].items() if why not in ("http 404", "http 410"))
+                  + summary["dropped"].get("blocked", 0))
     if requested and unanswered * 2 > requested:
         return UNTRUSTED
     return OK
@@ -52,11 +70,49 @@ def format_summary(summary: dict) -> str:
     return "; ".join(parts)
 
 
-class RunSummary:
-    """Logs the crawl's summary and records its exit verdict as a stat."""
+class RunManifest:
+    """Writes one manifest line per outcome, as the items come."""
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.writer = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider):
+        path = manifest_path(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id_of(self.crawler))
+        self.writer = ManifestWriter(path)
+        self.crawler.stats.set_value("mirror/manifest", str(path))
+
+    def item_scraped(self, item, response, spider):
+        self.writer.write(Outcome(item.url, item.outcome, item.final_url, item.status, item.output_path,
+                                  seed=item.seed_path, discovered=item.discovered, sha1=item.sha1))
+
+    def item_dropped(self, item, response, exception, spider):
+        outcome = FAILED if item.failure else BLOCKED if item.blocked else DROPPED
+        self.writer.write(Outcome(item.url, outcome, item.final_url, item.status,
+                                  reason=item.failure or item.reason or str(exception),
+                                  seed=item.seed_path, discovered=item.discovered))
+
+    def spider_closed(self, spider, reason):
+        if self.writer:
+            self.writer.close()
+
+
+class RunReport:
+    """When the spider closes: log the crawl summary, diff what was fetched
+    against the seeds it read, write the reports, and record the verdict."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.diff_enabled = crawler.settings.getbool("MIRROR_DIFF_ENABLED", True)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -67,9 +123,36 @@ class RunSummary:
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
         summary = run_summary(stats.get_stats())
-        status = exit_status(summary, reason)
-        stats.set_value(EXIT_STAT, status)
+        status = crawl_status(summary, reason)
         logger.info("mirror summary: %s", format_summary(summary))
+        seed_set = getattr(spider, "seed_set", None)
+        if self.diff_enabled and seed_set is not None:
+            status = max(status, self.report(spider, seed_set, summary, reason))
+        stats.set_value(EXIT_STAT, status)
         if status == UNTRUSTED:
             logger.error("this run cannot be trusted: %s", reason if reason != "finished"
-                         else "most requests got no page (see failed/dropped above)")
+                         else "most requests got no page (see failed and dropped above)")
+
+    def report(self, spider, seed_set, summary: dict, reason: str) -> int:
+        settings = self.crawler.settings
+        output_dir = settings.get("OUTPUT_DIR", "output")
+        run_id = run_id_of(self.crawler)
+        manifest_file = manifest_path(output_dir, run_id)
+        manifest = read_manifest(manifest_file) if manifest_file.exists() else {}
+        result = diffing.diff([seed.path for seed in seed_set.seeds if seed.path], output_dir, manifest,
+                              known_bad=[(bad.path, bad.reason) for bad in seed_set.bad])
+        result.duplicates = len(seed_set.duplicates)
+        started = self.crawler.stats.get_value("start_time")
+        run = {"id": run_id, "started": started.isoformat() if started else None,
+               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "finish_reason": reason, "seeds": settings.get("SEEDS_DIR", "seeds"), "output": output_dir,
+               "manifest": str(manifest_file), "not_checked": result.not_checked,
+               "duplicates": result.duplicates, "crawl": summary}
+        reports = write_reports(result, run, run_dir(output_dir, run_id))
+        point_latest(output_dir, run_id)
+        status = diffing.exit_status(result)
+        line = f"mirror diff: {summary_line(result)}"
+        logger.info(line)
+        logger.info("report: %s", reports["html"])
+        print(f"{line}\nreport: {reports['html']}", flush=True)
+        return status

@@ -16,4 +16,8 @@ class ReleaseItem:
     blocked: bool = False         # the bot wall answered instead
     failure: str = ""             # why nothing was fetched ("" when fetched)
     seed_path: str = ""           # the seed file that asked for `url`
+    discovered: bool = False      # found on listings or feeds, not in seeds
     output_path: str = ""         # set by the writer: where the document lives
+    outcome: str = ""             # set by the writer: written or unchanged
+    sha1: str = ""                # set by the writer: digest of the document's bytes
+    reason: str = ""              # set when a pipeline drops the item: why

@@ -15,29 +15,41 @@ SITE_HOSTS = frozenset({"www.beehive.govt.nz", "beehive.govt.nz"})
 
 
 def is_site_url(url: str) -> bool:
+    if url.startswith(SITE + "/"):
+        return True
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and (parts.hostname or "") in SITE_HOSTS
 
 
 def canonical_site_url(url: str) -> str:
     """The URL on https://www.beehive.govt.nz, whichever host or scheme it named."""
+    if url.startswith(SITE + "/") and "#" not in url:
+        return url
     parts = urlsplit(url)
     return urlunsplit(("https", "www.beehive.govt.nz", parts.path or "/", parts.query, ""))
 
 
 def ascii_slug(segment: str) -> str:
     """The archive's id rule: percent-decode, strip accents, drop non-ASCII."""
+    if segment.isascii() and "%" not in segment:
+        return segment  # nearly every slug: nothing to decode or drop
     decomposed = unicodedata.normalize("NFD", unquote(segment))
     return "".join(ch for ch in decomposed if ch.isascii())
 
 
+def _path(url: str) -> str:
+    if url.startswith(SITE + "/") and "?" not in url and "#" not in url:
+        return url[len(SITE):]
+    return urlsplit(url).path
+
+
 def archive_id(url: str) -> str:
-    return ascii_slug(urlsplit(url).path.rsplit("/", 1)[-1])
+    return ascii_slug(_path(url).rsplit("/", 1)[-1])
 
 
 def kind_of(url: str) -> str:
     """'speech' for /speech/ pages; every other page is archived as a release."""
-    return "speech" if urlsplit(url).path.startswith("/speech/") else "release"
+    return "speech" if _path(url).startswith("/speech/") else "release"
 
 
 def archive_url(url: str) -> str:

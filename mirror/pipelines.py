@@ -3,15 +3,12 @@ what it does in the crawl stats under `mirror/`."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 from scrapy.exceptions import DropItem
 
 from .document import NO_DATE
-from .store import UNCHANGED, UnsafePath, write_document
-
-logger = logging.getLogger(__name__)
+from .store import UnsafePath, write_document
 
 
 class _StatsPipeline:
@@ -23,22 +20,25 @@ class _StatsPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def drop(self, item, stat: str, reason: str):
+        """Drop `item`, saying why in the log, the stats and the item itself."""
+        item.reason = reason
+        self.stats.inc_value(stat)
+        raise DropItem(f"{item.url}: {reason}")
+
 
 class ValidatePipeline(_StatsPipeline):
     """Lets through only items that hold a release; says why for the rest."""
 
     def process_item(self, item):
         if item.failure:
-            self.stats.inc_value(f"mirror/failed/{item.failure}")
-            raise DropItem(f"{item.url}: fetch failed: {item.failure}")
+            self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.failure}")
         self.stats.inc_value("mirror/fetched")
         if item.blocked:
-            self.stats.inc_value("mirror/dropped/blocked")
-            raise DropItem(f"{item.url}: the bot wall answered instead of the page")
+            self.drop(item, "mirror/dropped/blocked", "the bot wall answered instead of the page")
         doc = item.document
         if doc is None or (not doc.title and not doc.body):
-            self.stats.inc_value("mirror/dropped/empty")
-            raise DropItem(f"{item.url}: page has neither title nor body")
+            self.drop(item, "mirror/dropped/empty", "page has neither title nor body")
         return item
 
 
@@ -73,13 +73,12 @@ class WritePipeline(_StatsPipeline):
 
     def process_item(self, item):
         try:
-            relative, outcome = write_document(self.output_dir, item.document)
+            written = write_document(self.output_dir, item.document)
         except UnsafePath as exc:
-            self.stats.inc_value("mirror/dropped/unsafe id")
-            raise DropItem(f"{item.url}: {exc}") from None
+            self.drop(item, "mirror/dropped/unsafe id", str(exc))
         except OSError as exc:
-            self.stats.inc_value("mirror/dropped/write error")
-            raise DropItem(f"{item.url}: cannot write: {exc}") from None
-        item.output_path = relative
-        self.stats.inc_value("mirror/unchanged" if outcome == UNCHANGED else "mirror/written")
+            self.drop(item, "mirror/dropped/write error", f"cannot write: {exc}")
+        item.output_path, item.sha1 = written.path, written.sha1
+        item.outcome = written.outcome  # store.WRITTEN or store.UNCHANGED, as the manifest names them
+        self.stats.inc_value(f"mirror/{item.outcome}")
         return item

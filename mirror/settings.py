@@ -32,8 +32,12 @@ ITEM_PIPELINES = {
     "mirror.pipelines.WritePipeline": 300,
 }
 EXTENSIONS = {
-    "mirror.extensions.RunSummary": 500,
+    "mirror.extensions.RunManifest": 500,
+    "mirror.extensions.RunReport": 510,
 }
+# Diff the fetched documents against the seeds and write the reports when
+# the crawl ends (output/reports/<run-id>/).
+MIRROR_DIFF_ENABLED = True
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -8,9 +8,11 @@ really changed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from .document import Document, render
 from .origin import archive_id, kind_of
@@ -76,12 +78,19 @@ def same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_document(root: str | os.PathLike, doc: Document) -> tuple[str, str]:
-    """Write `doc` under `root`; returns (relative path, WRITTEN or UNCHANGED)."""
+class Written(NamedTuple):
+    path: str       # relative to the output folder
+    outcome: str    # WRITTEN or UNCHANGED
+    sha1: str       # digest of the document's bytes, for the run manifest
+
+
+def write_document(root: str | os.PathLike, doc: Document) -> Written:
+    """Write `doc` under `root`, unless the same bytes are already there."""
     relative = relative_path(doc)
     target = resolve_inside(root, relative)
     data = render(doc).encode("utf-8")
+    digest = hashlib.sha1(data).hexdigest()
     if same_bytes(target, data):
-        return relative, UNCHANGED
+        return Written(relative, UNCHANGED, digest)
     atomic_write(target, data)
-    return relative, WRITTEN
+    return Written(relative, WRITTEN, digest)

@@ -27,11 +27,14 @@ class ReleasesSpider(scrapy.Spider):
             raise ValueError(f"limit must be 0 or more, not {limit}")
 
     def load_seeds(self) -> SeedSet:
+        seeds = read_seeds(self.settings.get("SEEDS_DIR", "seeds"))
         if self.only_url:
             if not is_site_url(self.only_url):
                 return SeedSet(bad=[BadSeed(f"-a url={self.only_url}", "URL outside beehive.govt.nz")])
-            return SeedSet(seeds=[Seed("", canonical_site_url(self.only_url))])
-        seeds = read_seeds(self.settings.get("SEEDS_DIR", "seeds"))
+            url = canonical_site_url(self.only_url)
+            # The seed that names this URL, if any, so the diff can compare.
+            match = [seed for seed in seeds.seeds if seed.url == url]
+            return SeedSet(seeds=match or [Seed("", url)])
         if self.limit is not None:
             seeds.seeds = seeds.seeds[: self.limit]
         return seeds

@@ -1,0 +1,77 @@
+"""The run manifest: one JSON line per fetched URL, written as the crawl goes.
+
+The diff reads outcomes from here and never infers one from a missing file.
+Each line is written with a single `write` on an append-only descriptor, so
+a killed crawl leaves whole lines behind (a torn last line, if the disk
+itself failed, is skipped by the reader).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+
+from .store import UNCHANGED, WRITTEN
+
+DROPPED, BLOCKED, FAILED, NOT_MODIFIED = "dropped", "blocked", "failed", "not modified"
+HAS_DOCUMENT = (WRITTEN, UNCHANGED, NOT_MODIFIED)
+
+
+@dataclass(slots=True)  # not frozen: a frozen class is three times slower to build
+class Outcome:
+    url: str                 # the real URL requested
+    outcome: str             # one of the constants above
+    final_url: str = ""      # the real URL that answered, after redirects
+    status: int = 0          # HTTP status of the final response (0: none)
+    output: str = ""         # document path relative to the output folder
+    reason: str = ""         # why there is no document, when there is none
+    seed: str = ""           # the seed file that asked for `url`
+    discovered: bool = False  # found by the crawl, not asked for by a seed
+    sha1: str = ""           # digest of the document's bytes, when there is one
+
+
+_DEFAULTS = {f.name: f.default for f in fields(Outcome)}
+
+
+class ManifestWriter:
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write(self, outcome: Outcome) -> None:
+        # Fields at their defaults are left out: shorter lines, faster reads.
+        record = {k: v for k, v in asdict(outcome).items() if v != _DEFAULTS[k]}
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def read_manifest(path: str | os.PathLike) -> dict[str, Outcome]:
+    """Outcomes by requested URL; a later line for a URL replaces an earlier
+    one (a resumed run fetches again what it had not finished)."""
+    with open(path, encoding="utf-8") as handle:
+        lines = [line for line in handle.read().split("\n") if line.strip()]
+    try:
+        # One parse for the whole file is several times faster than one a line.
+        records = json.loads("[" + ",".join(lines) + "]")
+    except ValueError:
+        records = []
+        for line in lines:
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue  # a torn line: not an outcome
+    outcomes: dict[str, Outcome] = {}
+    for record in records:
+        try:
+            outcome = Outcome(**record)
+        except TypeError:
+            continue  # a foreign line
+        outcomes[outcome.url] = outcome
+    return outcomes

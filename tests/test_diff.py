@@ -1,0 +1,140 @@
+"""The diff on its own: seeds and outputs written by hand, no crawl."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mirror.diff import (BLOCKED, CHANGED, FAILED, GONE, MOVED, NEW, SEED_INVALID, UNCHANGED, diff,
+                         exit_status, old_extractor_reason)
+from mirror.document import Document, render
+from mirror.manifest import ManifestWriter, Outcome, read_manifest
+from mirror.store import relative_path
+
+SITE = "https://www.beehive.govt.nz"
+
+
+def doc(slug: str, **fields) -> Document:
+    base = Document(title=f"Title {slug}", date="2022-04-05", url=f"{SITE}/release/{slug}",
+                    ministers=("Hon A Minister",), portfolios=("Finance",), body=f"Body of {slug}.")
+    return replace(base, **fields)
+
+
+def put(root, document: Document, relative: str | None = None) -> str:
+    relative = relative or relative_path(document)
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(document), encoding="utf-8")
+    return str(path)
+
+
+class _Unchanged:
+    status, fields = UNCHANGED, []
+
+
+def by_url(result):
+    found = {url: _Unchanged() for url in result.unchanged}
+    found.update({e.url: e for e in result.entries})
+    return found
+
+
+def test_without_manifest_outputs_are_found_by_path_then_by_url(tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    paths = [put(seeds, doc("same")), put(seeds, doc("retitled")), put(seeds, doc("redated")),
+             put(seeds, doc("missing"))]
+    put(out, doc("same"))
+    put(out, doc("retitled", title="A new title"))
+    put(out, doc("redated", date="2022-04-06"))
+    put(out, doc("unseeded"))
+    entries = by_url(diff(paths, str(out)))
+    assert entries[f"{SITE}/release/same"].status == UNCHANGED
+    assert (entries[f"{SITE}/release/retitled"].status, entries[f"{SITE}/release/retitled"].fields) == (CHANGED, ["title"])
+    assert entries[f"{SITE}/release/redated"].fields == ["date"]
+    # no manifest: a seed with no output is unknown, never gone
+    assert entries[f"{SITE}/release/missing"].status == FAILED
+    assert entries[f"{SITE}/release/unseeded"].status == NEW
+
+
+def test_comparison_is_on_documents_not_bytes(tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    seed = seeds / "foreign.md"
+    seed.parent.mkdir()
+    # the same release, written by another tool (YAML list style, trailing newline)
+    seed.write_text(f"---\ntitle: Title same\ndate: 2022-04-05\nurl: {SITE}/release/same\n"
+                    "ministers: [Hon A Minister]\nportfolios: [Finance]\n---\n\nBody of same.", encoding="utf-8")
+    put(out, doc("same"))
+    result = diff([str(seed)], str(out))
+    assert result.unchanged == [f"{SITE}/release/same"] and result.entries == []
+
+
+def test_manifest_outcomes_become_classes(tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    names = ["kept", "gone404", "gone410", "moved", "walled", "broken", "lost"]
+    paths = [put(seeds, doc(n)) for n in names]
+    paths.append(put(seeds, doc("kainga", title="Kāinga Ora – homes")))
+    put(out, doc("kept"))
+    put(out, doc("elsewhere"))
+    manifest = {
+        f"{SITE}/release/kept": Outcome(f"{SITE}/release/kept", "unchanged", f"{SITE}/release/kept", 200,
+                                        relative_path(doc("kept"))),
+        f"{SITE}/release/gone404": Outcome(f"{SITE}/release/gone404", "failed", status=404, reason="http 404"),
+        f"{SITE}/release/gone410": Outcome(f"{SITE}/release/gone410", "failed", status=410, reason="http 410"),
+        f"{SITE}/release/moved": Outcome(f"{SITE}/release/moved", "written", f"{SITE}/release/elsewhere", 200,
+                                         relative_path(doc("elsewhere"))),
+        f"{SITE}/release/walled": Outcome(f"{SITE}/release/walled", "blocked", status=200),
+        f"{SITE}/release/broken": Outcome(f"{SITE}/release/broken", "failed", status=500, reason="http 500"),
+        f"{SITE}/release/kainga": Outcome(f"{SITE}/release/kainga", "failed", status=404, reason="http 404"),
+    }
+    result = diff(paths, str(out), manifest)
+    entries = by_url(result)
+    assert entries[f"{SITE}/release/kept"].status == UNCHANGED
+    assert entries[f"{SITE}/release/gone404"].status == GONE
+    assert entries[f"{SITE}/release/gone410"].status == GONE
+    assert entries[f"{SITE}/release/moved"].status == MOVED
+    assert entries[f"{SITE}/release/walled"].status == BLOCKED
+    assert entries[f"{SITE}/release/broken"].status == FAILED
+    assert "transliteration" not in entries[f"{SITE}/release/gone404"].reason
+    assert "transliteration" in entries[f"{SITE}/release/kainga"].reason
+    assert "ā" in entries[f"{SITE}/release/kainga"].reason
+    # a seed the run did not request is not judged at all
+    assert f"{SITE}/release/lost" not in entries and result.not_checked == 1
+    # "elsewhere" was written for the moved seed, not discovered: not new
+    assert NEW not in {e.status for e in result.entries}
+
+
+def test_unusable_seeds_are_seed_invalid(tmp_path):
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"\xff\xfe not text")
+    nourl = tmp_path / "nourl.md"
+    nourl.write_text('---\ntitle: "x"\ndate: 2020-01-01\n---\n\n', encoding="utf-8")
+    result = diff([str(bad), str(nourl)], str(tmp_path / "out"))
+    assert [e.status for e in result.entries] == [SEED_INVALID, SEED_INVALID]
+    assert "not UTF-8" in result.entries[0].reason and "no url" in result.entries[1].reason
+
+
+def test_old_extractor_mistake_is_named():
+    seed = doc("x", ministers=("Hon A Minister", "available here"),
+               body="See the report [available here](/minister/hon-a-minister/report).")
+    fetched = replace(seed, ministers=("Hon A Minister",))
+    assert "old extractor" in old_extractor_reason(seed, fetched, ["ministers"])
+    # a minister really removed from the page is not excused
+    honest = replace(seed, ministers=("Hon A Minister", "Hon B Minister"))
+    assert old_extractor_reason(honest, fetched, ["ministers"]) == ""
+
+
+def test_exit_status():
+    from mirror.diff import DiffResult, Entry
+    assert exit_status(DiffResult([Entry("u", UNCHANGED)])) == 0
+    assert exit_status(DiffResult([Entry("u", UNCHANGED), Entry("v", CHANGED)])) == 1
+    assert exit_status(DiffResult([Entry("u", FAILED), Entry("v", BLOCKED), Entry("w", CHANGED)])) == 2
+
+
+def test_manifest_round_trip_and_torn_line(tmp_path):
+    path = tmp_path / "m.jsonl"
+    writer = ManifestWriter(path)
+    writer.write(Outcome(f"{SITE}/release/a", "written", output="releases/a.md"))
+    writer.write(Outcome(f"{SITE}/release/a", "unchanged", output="releases/a.md"))
+    writer.close()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"url": "torn')
+    outcomes = read_manifest(path)
+    assert list(outcomes) == [f"{SITE}/release/a"] and outcomes[f"{SITE}/release/a"].outcome == "unchanged"
