@@ -1,17 +1,24 @@
 """A local replica of beehive.govt.nz, for tests, demos and benchmarks.
 
-    python -m mirror.replica DIR [--port N] [--plan FILE] [--transliterated 404|redirect|serve]
+    python -m mirror.replica DIR [--port N] [--plan FILE]
+                             [--transliterated 404|redirect|serve] [--no-validators]
 
 Serves every `*.html` page under DIR at the path of its canonical link, a
 robots.txt (DIR/robots.txt if present), and answers conditional requests
-(ETag, Last-Modified, 304).  A plan file (JSON, re-read when it changes)
-injects faults per path:
+(ETag, Last-Modified, 304) unless --no-validators.  From the pages
+themselves it generates the listings `/releases?page=N` and
+`/speeches?page=N` (10 a page, newest first) and the RSS feeds
+`/releases/feed`, `/speeches/feed` and `/rss.xml` (the newest 10).
+
+A plan file (JSON, re-read when it changes) injects faults per path (or
+per path and query, e.g. "/releases?page=3"):
 
     {"/release/a": {"status": 404},
      "/release/b": {"status": 301, "location": "/release/c"},
      "/release/d": {"status": 500, "times": 2},      # then serves normally
      "/release/e": {"delay": 5},
-     "/release/f": {"block": true}}                   # the bot wall's page
+     "/release/f": {"block": true},                   # the bot wall's page
+     "/release/g": {"drop": true}}                    # close without answering
 
 Seed URLs are often transliterations of the real address (SITE.md); how the
 replica answers them is chosen with --transliterated.
@@ -25,60 +32,271 @@ import hashlib
 import json
 import os
 import re
+import socket
+import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from .origin import archive_url
-from .pagebuild import build_block_page
+from .origin import SITE, archive_url
+from .pagebuild import (NZ, PER_PAGE, ListingItem, build_block_page, build_feed, build_listing, iso_utc,
+                        nz_date_text, parse_date_text, parse_iso)
 
 _CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
+# The article's date: `<time class="meta meta__date" datetime=""><time
+# datetime="...Z">28 March 2019</time></time>`, or the outer time alone.
+_DATE = re.compile(rb'<time class="meta meta__date"([^>]*)>(.*?)</time>', re.S)
+_DATETIME = re.compile(rb'\bdatetime="([^"]*)"')
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
 TRANSLITERATED = ("404", "redirect", "serve")
+SUMMARY_WORDS = 30
+# The generated paths, by node type: listing, feed.
+LISTINGS = {"/releases": "article", "/speeches": "speech"}
+FEEDS = {"/releases/feed": "article", "/speeches/feed": "speech", "/rss.xml": None}
+_ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+_SITE_SLASH = SITE + "/"
 
 
 def canonical_path(page: bytes) -> str | None:
-    found = _CANONICAL.search(page[:20000])
-    return urlsplit(found.group(1).decode("utf-8")).path if found else None
+    head_end = page.find(b"</head>")
+    found = _CANONICAL.search(page, 0, head_end if head_end >= 0 else 20000)
+    if not found:
+        return None
+    href = found.group(1).decode("utf-8", "replace")
+    if href.startswith(_SITE_SLASH) and "?" not in href and "#" not in href:
+        return href[len(SITE):]  # nearly every page: no need to split the URL
+    return urlsplit(href).path
+
+
+@dataclass(slots=True)
+class Entry:
+    """What the index keeps of one page: enough to order the listings.
+    Titles, summaries and names are read only for the pages listed."""
+    file: str
+    path: str                 # canonical path, percent-encoded as in the link
+    alias: str | None         # its archive-form path, when that differs
+    kind: str | None          # "article" (/release/), "speech" (/speech/), None: not listed
+    stamp: float | None       # UTC seconds, from the timestamp or else the visible date
+    date_iso: str | None      # the timestamp, normalised to ...Z; None when the page has none
+    date_text: str            # the visible date
+
+
+def read_entry(file: str, data: bytes) -> Entry | None:
+    """The index entry of a page's bytes, by regexes over the head and the
+    article's date (no parse: the index may hold 55,000 pages)."""
+    path = canonical_path(data)
+    if not path:
+        return None
+    alias = archive_url(SITE + path)[len(SITE):]
+    kind = "article" if path.startswith("/release/") else "speech" if path.startswith("/speech/") else None
+    moment, date_iso, date_text = None, None, ""
+    if kind:
+        found = _DATE.search(data, max(data.find(b"<main"), 0))
+        if found:
+            # Like extraction: the first time[datetime] that parses wins.
+            for stamp in _DATETIME.findall(found.group(1)) + _DATETIME.findall(found.group(2)):
+                text = stamp.decode("ascii", "replace")
+                moment = parse_iso(text)
+                if moment:
+                    date_iso = text if _ISO_Z.match(text) else iso_utc(moment)
+                    break
+            inner = found.group(2).decode("utf-8", "replace")
+            if "<" in inner or "&" in inner:
+                inner = unescape(_TAG.sub("", inner))
+            date_text = _SPACES.sub(" ", inner).strip()
+    if moment is None:
+        moment = parse_date_text(date_text)
+    return Entry(file, path, alias if alias != path else None, kind,
+                 moment.timestamp() if moment else None, date_iso, date_text)
+
+
+def _text(nodes) -> str:
+    return _SPACES.sub(" ", "".join(nodes.xpath(".//text()").getall())).strip()
+
+
+def _named(nodes, linked: str) -> list[tuple[str, str | None]]:
+    names = []
+    for node in nodes:
+        target = node.css(linked) or node.css("span.is-archived") or [node]
+        name = _text(target[0])
+        if name:
+            link = node.css("a[href]")
+            names.append((name, link[0].attrib["href"].strip() if link else None))
+    return names
+
+
+def read_item(entry: Entry, html: str) -> ListingItem:
+    """A listing item from the page: its title, names and the first words
+    of its body, read from the article only (never the header menus)."""
+    from parsel import Selector  # only listings need it
+
+    head_end = html.find("</head>")
+    start = html.find("<main", max(head_end, 0))
+    end = html.find("</main>", start)
+    if head_end >= 0 and start >= 0 and end >= 0:
+        html = html[:head_end] + "</head><body>" + html[start:end + 7] + "</body></html>"
+    sel = Selector(text=html)
+    main = sel.css("article.node--view-mode-full div.ds-three-col__main")
+    title = "".join(main.css("h1.article__title ::text").getall()).strip()
+    if not title:
+        title = (sel.css('meta[property="og:title"]::attr(content)').get() or "").strip()
+    words = _text(main.css("div.prose.field--name-body")[:1]).split()
+    summary = " ".join(words[:SUMMARY_WORDS]) + (" …" if len(words) > SUMMARY_WORDS else "")
+    date_text = entry.date_text
+    if not date_text and entry.date_iso:
+        date_text = nz_date_text(parse_iso(entry.date_iso).astimezone(NZ).date())
+    return ListingItem(
+        path=entry.path, title=title, date_iso=entry.date_iso, date_text=date_text, summary=summary,
+        ministers=_named(main.css("ul.meta--ministers > li"), "div.minister__title"),
+        portfolios=_named(main.css("em.tag--portfolio"), "a"),
+        kind=entry.kind or "article",
+    )
 
 
 class Site:
-    """The pages of a folder, by path; re-indexed when the folder changes."""
+    """The pages of a folder, by path; re-indexed when the folder changes.
 
-    def __init__(self, folder: str | os.PathLike, plan: str | None = None, transliterated: str = "404"):
+    `validators=False` sends no ETag or Last-Modified and never answers 304
+    (for benchmarks comparing crawls with and without them)."""
+
+    # A miss or a listing re-checks the folder (a stat of every file,
+    # re-reading only those whose size or mtime changed) at most every
+    # RESCAN_AFTER seconds, and never more than a tenth of the time: a
+    # check of 55,000 files takes about a second.
+    RESCAN_AFTER = 0.5
+    ITEM_CACHE = 4096
+
+    def __init__(self, folder: str | os.PathLike, plan: str | None = None, transliterated: str = "404",
+                 validators: bool = True):
         self.folder = Path(folder)
         self.plan_path = Path(plan) if plan else None
         self.transliterated = transliterated
+        self.validators = validators
         self.hits: Counter = Counter()
         self._lock = threading.Lock()
         self._stamp = None
         self._scanned = 0.0
-        self._pages: dict[str, Path] = {}
+        self._scan_took = 0.0
+        self._files: dict[str, tuple[tuple[int, int], Entry | None]] = {}
+        self._pages: dict[str, str] = {}
+        self._entries: dict[str, Entry] = {}
         self._aliases: dict[str, str] = {}
+        self._generation = 0
+        self._newest = 0.0
+        self._orders: dict[str | None, tuple[int, list[Entry]]] = {}
+        self._items: OrderedDict[str, tuple[tuple[int, int], ListingItem]] = OrderedDict()
         self._plan: dict = {}
         self._plan_stamp = None
         self._fault_uses: Counter = Counter()
 
-    def index(self, refresh: bool = False) -> dict[str, Path]:
-        """Pages by canonical path.  Scanned once, and again on `refresh`
-        (a miss) when the folder may have changed: pages edited in place
-        are read afresh on every request anyway."""
+    # --- the index ---------------------------------------------------------
+
+    def index(self, refresh: bool = False) -> dict[str, str]:
+        """Page files by canonical path.  Scanned once, and again when the
+        folder changes or on `refresh` (a miss, a listing) when it may have:
+        pages edited in place are read afresh on every request anyway."""
         with self._lock:
             stamp = self.folder.stat().st_mtime_ns
-            if self._stamp is None or (refresh and time.monotonic() - self._scanned > 0.5) or stamp != self._stamp:
-                pages, aliases = {}, {}
-                for file in sorted(self.folder.rglob("*.html")):
-                    path = canonical_path(file.read_bytes())
-                    if path:
-                        pages[path] = file
-                        alias = urlsplit(archive_url("https://www.beehive.govt.nz" + path)).path
-                        if alias != path:
-                            aliases[alias] = path
-                self._pages, self._aliases, self._stamp = pages, aliases, stamp
-                self._scanned = time.monotonic()
+            if (self._stamp is None or stamp != self._stamp
+                    or (refresh and time.monotonic() - self._scanned
+                        > max(self.RESCAN_AFTER, 10 * self._scan_took))):
+                started = time.monotonic()
+                self._scan(stamp)
+                self._scan_took = time.monotonic() - started
             return self._pages
+
+    def _scan(self, stamp: int) -> None:
+        names = []
+        for root, _dirs, files in os.walk(self.folder):
+            names.extend(os.path.join(root, name) for name in files if name.endswith(".html"))
+        names.sort()  # a canonical path held by two files: the later one wins
+        known, files = self._files, {}
+        pages, entries, aliases = {}, {}, {}
+        newest = self.folder.stat().st_mtime
+        for name in names:
+            try:
+                st = os.stat(name)
+            except FileNotFoundError:
+                continue
+            key = (st.st_mtime_ns, st.st_size)
+            cached = known.get(name)
+            if cached and cached[0] == key:
+                entry = cached[1]
+            else:
+                try:
+                    entry = read_entry(name, _read(name, st.st_size))
+                except OSError:
+                    continue
+            files[name] = (key, entry)
+            if entry is None:
+                continue
+            newest = max(newest, st.st_mtime)
+            pages[entry.path] = entry.file
+            entries[entry.path] = entry
+            if entry.alias:
+                aliases[entry.alias] = entry.path
+        if files.keys() != known.keys() or any(files[n][0] != known[n][0] for n in files):
+            self._generation += 1
+        self._files, self._pages, self._entries, self._aliases = files, pages, entries, aliases
+        self._newest, self._stamp, self._scanned = newest, stamp, time.monotonic()
+
+    def ordered(self, kind: str | None) -> list[Entry]:
+        """Listed pages of a node type (None: both), newest first, ties by path;
+        pages with no date at all come last."""
+        self.index(refresh=True)
+        with self._lock:
+            cached = self._orders.get(kind)
+            if cached and cached[0] == self._generation:
+                return cached[1]
+            chosen = [e for e in self._entries.values() if e.kind and (kind is None or e.kind == kind)]
+            chosen.sort(key=lambda e: (e.stamp is None, -(e.stamp or 0.0), e.path))
+            self._orders[kind] = (self._generation, chosen)
+            return chosen
+
+    def item(self, entry: Entry) -> ListingItem | None:
+        """The listing item of a page, cached until the file changes."""
+        name = entry.file
+        try:
+            st = os.stat(name)
+            key = (st.st_mtime_ns, st.st_size)
+            with self._lock:
+                cached = self._items.get(name)
+                if cached and cached[0] == key:
+                    self._items.move_to_end(name)
+                    return cached[1]
+            item = read_item(entry, _read(name, st.st_size).decode("utf-8", "replace"))
+        except OSError:
+            return None
+        with self._lock:
+            self._items[name] = (key, item)
+            while len(self._items) > self.ITEM_CACHE:
+                self._items.popitem(last=False)
+        return item
+
+    def listing(self, kind: str, page: int) -> str:
+        ordered = self.ordered(kind)
+        chosen = ordered[page * PER_PAGE:(page + 1) * PER_PAGE] if page >= 0 else []
+        items = [item for item in map(self.item, chosen) if item]
+        return build_listing(items, page=page, has_next=(page + 1) * PER_PAGE < len(ordered), kind=kind)
+
+    def feed(self, path: str) -> str:
+        kind = FEEDS[path]
+        items = [item for item in map(self.item, self.ordered(kind)[:PER_PAGE]) if item]
+        return build_feed(items, kind=kind or "article", feed_path=path,
+                          title="Beehive.govt.nz" if kind is None else None)
+
+    @property
+    def newest_mtime(self) -> float:
+        """The newest change to the pages: the Last-Modified of generated pages."""
+        return self._newest
+
+    # --- faults --------------------------------------------------------------
 
     def plan(self) -> dict:
         if not self.plan_path:
@@ -112,10 +330,33 @@ class Site:
         for refresh in (False, True):
             pages = self.index(refresh)
             if path in pages:
-                return pages[path], None
+                return Path(pages[path]), None
             if path in self._aliases:
                 return None, self._aliases[path]
         return None, None
+
+
+def _read(name: str, size: int) -> bytes:
+    """A file's bytes, without the buffered file object (the index reads 55,000)."""
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        data = os.read(fd, size + 1)
+        while len(data) > size:  # grew since the stat: read the rest
+            more = os.read(fd, 1 << 20)
+            if not more:
+                break
+            data += more
+        return data
+    finally:
+        os.close(fd)
+
+
+def _page_number(query: str) -> int:
+    """Drupal's ?page=N; anything unreadable is the first page."""
+    try:
+        return max(int(parse_qs(query).get("page", ["0"])[0]), 0)
+    except ValueError:
+        return 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -141,12 +382,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         site = self.site
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         site.hits[path] += 1
-        fault = site.fault(path)
+        target = f"{path}?{parts.query}" if parts.query else path
+        fault = site.fault(target) if target != path and target in site.plan() else site.fault(path)
         if fault:
             if fault.get("delay"):
                 time.sleep(float(fault["delay"]))
+            if fault.get("drop"):
+                return self.drop()
             if fault.get("block"):
                 return self.send(200, build_block_page().encode())
             if "status" in fault:
@@ -157,6 +402,10 @@ class Handler(BaseHTTPRequestHandler):
             robots = site.folder / "robots.txt"
             body = robots.read_bytes() if robots.exists() else b"User-agent: *\nDisallow:\n"
             return self.send(200, body, content_type="text/plain")
+        if path in LISTINGS:
+            return self.serve_generated(site.listing(LISTINGS[path], _page_number(parts.query)).encode())
+        if path in FEEDS:
+            return self.serve_generated(site.feed(path).encode(), "application/rss+xml; charset=utf-8")
         file, real_path = site.lookup(path)
         if real_path and site.transliterated == "redirect":
             return self.send(301, b"", {"Location": real_path})
@@ -166,14 +415,34 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, b"<html><body>Page not found</body></html>")
         self.serve_file(file)
 
+    def drop(self):
+        """Close the connection without a byte of answer: the client sees a
+        reset or an early end, not a refused connection."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def serve_file(self, file: Path):
-        body = file.read_bytes()
+        try:
+            body = file.read_bytes()
+            mtime = file.stat().st_mtime
+        except FileNotFoundError:  # removed since the index saw it
+            return self.send(404, b"<html><body>Page not found</body></html>")
+        self.serve_body(body, mtime)
+
+    def serve_generated(self, body: bytes, content_type: str = "text/html; charset=UTF-8"):
+        self.serve_body(body, self.site.newest_mtime, content_type)
+
+    def serve_body(self, body: bytes, mtime: float, content_type: str = "text/html; charset=UTF-8"):
+        if not self.site.validators:
+            return self.send(200, body, content_type=content_type)
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        modified = email.utils.formatdate(int(file.stat().st_mtime), usegmt=True)
-        headers = {"ETag": etag, "Last-Modified": modified}
-        if self.not_modified(etag, file.stat().st_mtime):
-            return self.send(304, b"", headers)
-        self.send(200, body, headers)
+        headers = {"ETag": etag, "Last-Modified": email.utils.formatdate(int(mtime), usegmt=True)}
+        if self.not_modified(etag, mtime):
+            return self.send(304, b"", headers, content_type)
+        self.send(200, body, headers, content_type)
 
     def not_modified(self, etag: str, mtime: float) -> bool:
         match = self.headers.get("If-None-Match")
@@ -188,11 +457,19 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-answer (a killed crawl, a timeout) is
+        # part of what the replica is for, not an error worth a traceback.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 def make_server(site: Site, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     handler = type("SiteHandler", (Handler,), {"site": site})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return Server((host, port), handler)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,12 +480,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", help="JSON file of faults per path")
     parser.add_argument("--transliterated", choices=TRANSLITERATED, default="404",
                         help="how to answer a transliterated (archive-form) URL")
+    parser.add_argument("--no-validators", dest="validators", action="store_false",
+                        help="send no ETag/Last-Modified and never answer 304")
     args = parser.parse_args(argv)
     if not os.path.isdir(args.folder):
         parser.error(f"{args.folder}: not a folder")
-    site = Site(args.folder, args.plan, args.transliterated)
+    site = Site(args.folder, args.plan, args.transliterated, validators=args.validators)
     server = make_server(site, args.host, args.port)
-    print(f"serving {len(site.index())} pages from {args.folder} at http://{args.host}:{server.server_port}", flush=True)
+    started = time.monotonic()
+    count = len(site.index())
+    print(f"serving {count} pages from {args.folder} at http://{args.host}:{server.server_port} "
+          f"(indexed in {time.monotonic() - started:.1f} s)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
