@@ -13,7 +13,8 @@ from . import lint
 
 EXIT_HELP = """exit status (diff, run): 0 nothing to review; 1 entries to review
 (changed, new, gone, moved); 2 the run cannot be trusted (most seeds failed
-or blocked, or the crawl crashed)."""
+or blocked, the site refused the crawler, or the crawl crashed); 3 (run)
+another run is active."""
 
 
 def cmd_lint(args) -> int:
@@ -59,7 +60,7 @@ def cmd_diff(args) -> int:
 def cmd_run(args) -> int:
     from .job import run_crawl
 
-    return run_crawl(args.settings, args.arguments)
+    return run_crawl(args.settings, args.arguments, resume=args.resume)
 
 
 def cmd_accept(args) -> int:
@@ -77,6 +78,12 @@ def cmd_accept(args) -> int:
     for line in refused:
         print(line, file=sys.stderr)
     return 1 if refused else 0
+
+
+def cmd_reparse(args) -> int:
+    from .reparse import reparse_files
+
+    return reparse_files(args.warcs, args.output)
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -107,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a Scrapy setting, as for scrapy crawl")
     p.add_argument("-a", dest="arguments", action="append", type=_pair, default=[], metavar="NAME=VALUE",
                    help="a spider argument, as for scrapy crawl")
+    p.add_argument("--resume", action="store_true", help="continue the run that was interrupted")
     p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser("reparse", help="rebuild documents from archived responses, without network")
+    p.add_argument("warcs", nargs="+", metavar="WARC", help="WARC files written by the crawl")
+    p.add_argument("--output", default="output", help="output folder (default: output)")
+    p.set_defaults(func=cmd_reparse)
 
     p = commands.add_parser("accept", help="write reviewed documents over their seeds")
     p.add_argument("urls", nargs="*", metavar="URL", help="entries to accept, by URL")

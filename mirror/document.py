@@ -11,7 +11,7 @@ understand (files written by other tools) fall back to YAML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 LIST_KEYS = ("ministers", "portfolios", "attachments")
 SCALAR_KEYS = ("title", "date", "url")
@@ -42,6 +42,25 @@ class Document:
     def changed_fields(self, other: "Document") -> list[str]:
         """Names of the fields whose values differ, in archive key order."""
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
+
+def normalise(doc: Document) -> Document:
+    """The format's invariants, whatever produced `doc`: trimmed title and
+    body, no empty list items, a date always present."""
+    return replace(
+        doc,
+        title=doc.title.strip(),
+        date=doc.date or NO_DATE,
+        ministers=tuple(m.strip() for m in doc.ministers if m.strip()),
+        portfolios=tuple(p.strip() for p in doc.portfolios if p.strip()),
+        attachments=tuple(a.strip() for a in doc.attachments if a.strip()),
+        body=doc.body.strip(),
+    )
+
+
+def holds_a_release(doc: Document | None) -> bool:
+    """A page with neither title nor body is not a release (SITE.md)."""
+    return doc is not None and bool(doc.title or doc.body)
 
 
 # --- Go strconv.Quote / Unquote ------------------------------------------

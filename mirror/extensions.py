@@ -10,7 +10,8 @@ from scrapy import signals
 
 from . import diff as diffing
 from .commands.crawl import EXIT_STAT
-from .manifest import BLOCKED, DROPPED, FAILED, ManifestWriter, Outcome, read_manifest
+from .manifest import BLOCKED, DROPPED, FAILED, NOT_MODIFIED, ManifestWriter, Outcome, read_manifest
+from .state import state_of
 from .report import summary_line, write_reports
 from .runs import manifest_path, new_run_id, point_latest, run_dir
 
@@ -39,12 +40,15 @@ def run_summary(stats: dict) -> dict:
         "seeds read": stats.get("mirror/seeds/read", 0),
         "bad seeds": stats.get("mirror/seeds/bad", 0),
         "duplicates": stats.get("mirror/seeds/duplicate", 0),
-        "requested": stats.get("mirror/seeds/requested", 0),
+        "requested": stats.get("mirror/seeds/requested", 0) + stats.get("mirror/discovered", 0),
         "fetched": stats.get("mirror/fetched", 0),
+        "not modified": stats.get("mirror/not_modified", 0),
         "written": stats.get("mirror/written", 0),
         "unchanged on disk": stats.get("mirror/unchanged", 0),
         "dropped": _by_reason(stats, "mirror/dropped/"),
         "failed": _by_reason(stats, "mirror/failed/"),
+        "responses": {status: stats.get(f"mirror/http/{status}", 0) for status in (200, 304)},
+        "bytes received": stats.get("downloader/response_bytes", 0),
     }
 
 
@@ -65,7 +69,8 @@ def format_summary(summary: dict) -> str:
     parts = []
     for key, value in summary.items():
         if isinstance(value, dict):
-            value = ", ".join(f"{reason} {count}" for reason, count in value.items()) or "none"
+            value = ", ".join(f"{reason}: {count}" if isinstance(reason, int) else f"{reason} {count}"
+                              for reason, count in value.items()) or "none"
         parts.append(f"{key}: {value}")
     return "; ".join(parts)
 
@@ -104,6 +109,37 @@ class RunManifest:
     def spider_closed(self, spider, reason):
         if self.writer:
             self.writer.close()
+
+
+class RevisitState:
+    """Keeps, per URL, the validators and document of its last full fetch and
+    when the site last answered for it (state.py), for the next runs."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item, response, spider):
+        state = state_of(self.crawler)
+        if item.outcome == NOT_MODIFIED:
+            state.mark_checked(item.url)
+        else:
+            state.remember(item.url, etag=item.etag, last_modified=item.last_modified,
+                           output=item.output_path, sha1=item.sha1)
+
+    def item_dropped(self, item, response, exception, spider):
+        if item.status in (404, 410):
+            state_of(self.crawler).mark_checked(item.url)  # an answer too: gone
+
+    def spider_closed(self, spider, reason):
+        state_of(self.crawler).close()
 
 
 class RunReport:

@@ -39,5 +39,5 @@ def failure_reason(exc: BaseException) -> tuple[str, int | None]:
             return reason, None
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
-        return ("robots.txt" if "robots.txt" in text else f"ignored: {text}"), None
+        return ("robots.txt" if "robots.txt" in text else text or "ignored"), None
     return type(exc).__name__, None

@@ -1,4 +1,4 @@
-"""What the spider hands to the pipelines: one fetched seed URL."""
+"""What the spider hands to the pipelines: the outcome of one release URL."""
 
 from __future__ import annotations
 
@@ -20,4 +20,6 @@ class ReleaseItem:
     output_path: str = ""         # set by the writer: where the document lives
     outcome: str = ""             # set by the writer: written or unchanged
     sha1: str = ""                # set by the writer: digest of the document's bytes
+    etag: str = ""                # the page's validators, for the next run's
+    last_modified: str = ""       # conditional request
     reason: str = ""              # set when a pipeline drops the item: why

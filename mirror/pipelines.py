@@ -3,12 +3,11 @@ what it does in the crawl stats under `mirror/`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from scrapy.exceptions import DropItem
 
-from .document import NO_DATE
-from .store import UnsafePath, write_document
+from .document import holds_a_release, normalise
+from .manifest import NOT_MODIFIED
+from .store import UnsafePath, sweep_temporary, write_document
 
 
 class _StatsPipeline:
@@ -34,30 +33,24 @@ class ValidatePipeline(_StatsPipeline):
         if item.failure:
             self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.failure}")
         self.stats.inc_value("mirror/fetched")
+        if item.outcome == NOT_MODIFIED:
+            self.stats.inc_value("mirror/not_modified")
+            return item
         if item.blocked:
             self.drop(item, "mirror/dropped/blocked", "the bot wall answered instead of the page")
-        doc = item.document
-        if doc is None or (not doc.title and not doc.body):
+        if not holds_a_release(item.document):
             self.drop(item, "mirror/dropped/empty", "page has neither title nor body")
         return item
 
 
 class NormalisePipeline(_StatsPipeline):
-    """Holds the format's invariants whatever the extractor produced:
-    trimmed title and body, no empty list items, a date always present."""
+    """Holds the format's invariants whatever the extractor produced."""
 
     def process_item(self, item):
-        doc = item.document
-        tidy = replace(
-            doc,
-            title=doc.title.strip(),
-            date=doc.date or NO_DATE,
-            ministers=tuple(m.strip() for m in doc.ministers if m.strip()),
-            portfolios=tuple(p.strip() for p in doc.portfolios if p.strip()),
-            attachments=tuple(a.strip() for a in doc.attachments if a.strip()),
-            body=doc.body.strip(),
-        )
-        if tidy != doc:
+        if item.document is None:  # not modified: nothing to tidy
+            return item
+        tidy = normalise(item.document)
+        if tidy != item.document:
             self.stats.inc_value("mirror/normalised")
             item.document = tidy
         return item
@@ -71,7 +64,14 @@ class WritePipeline(_StatsPipeline):
         super().__init__(crawler)
         self.output_dir = crawler.settings.get("OUTPUT_DIR", "output")
 
+    def open_spider(self):
+        swept = sweep_temporary(self.output_dir)
+        if swept:
+            self.stats.set_value("mirror/temporary_files_swept", swept)
+
     def process_item(self, item):
+        if item.outcome == NOT_MODIFIED:
+            return item  # the document on disk already stands for the page
         try:
             written = write_document(self.output_dir, item.document)
         except UnsafePath as exc:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .document import FormatError, parse
+from .document import Document, FormatError, parse
 from .origin import canonical_site_url, is_site_url
 
 SEED_SUFFIXES = (".md", ".markdown", ".txt")
@@ -14,8 +14,9 @@ SEED_SUFFIXES = (".md", ".markdown", ".txt")
 
 @dataclass(frozen=True)
 class Seed:
-    path: str   # as found under the seeds folder (joined with it)
-    url: str    # the page to fetch, on https://www.beehive.govt.nz
+    path: str       # as found under the seeds folder (joined with it)
+    url: str        # the page to fetch, on https://www.beehive.govt.nz
+    date: str = ""  # the release's date in the seed (YYYY-MM-DD)
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,27 @@ def seed_paths(folder: str | os.PathLike) -> list[str]:
     return sorted(found)
 
 
-def seed_url(data: bytes) -> str:
-    """The URL a seed file asks for; ValueError says why there is none."""
+def seed_document(data: bytes) -> Document:
+    """The document of a usable seed file; ValueError says why it is not one."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
     try:
-        url = parse(text).url
+        doc = parse(text)
     except FormatError as exc:
         raise ValueError(str(exc)) from None
-    if not url:
+    if not doc.url:
         raise ValueError("no url in front matter")
-    if not is_site_url(url):
-        raise ValueError(f"URL outside beehive.govt.nz: {url}")
-    return canonical_site_url(url)
+    if not is_site_url(doc.url):
+        raise ValueError(f"URL outside beehive.govt.nz: {doc.url}")
+    return doc
 
 
 def read_seed(path: str) -> Seed:
     with open(path, "rb") as handle:
-        return Seed(path, seed_url(handle.read()))
+        doc = seed_document(handle.read())
+    return Seed(path, canonical_site_url(doc.url), doc.date)
 
 
 def read_seeds(folder: str | os.PathLike) -> SeedSet:

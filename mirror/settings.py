@@ -20,6 +20,9 @@ USER_AGENT = "beehive-mirror/0.1 (+https://github.com/beehive-mirror/beehive-mir
 AUTOTHROTTLE_ENABLED = True
 DOWNLOAD_DELAY = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# At most one request queued behind the one in flight: when the run must
+# stop (the bot wall), little is left that would still be sent.
+CONCURRENT_REQUESTS = 2
 DOWNLOAD_TIMEOUT = 30
 
 DOWNLOAD_HANDLERS = {
@@ -31,13 +34,39 @@ ITEM_PIPELINES = {
     "mirror.pipelines.NormalisePipeline": 200,
     "mirror.pipelines.WritePipeline": 300,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # after decompression (590) on the way back, so the wall's page is readable
+    "mirror.middlewares.BotWallMiddleware": 560,
+    "mirror.middlewares.ConditionalRequestsMiddleware": 570,
+}
+DUPEFILTER_CLASS = "mirror.dupefilter.SeedDupeFilter"
 EXTENSIONS = {
     "mirror.extensions.RunManifest": 500,
+    "mirror.extensions.RevisitState": 505,
     "mirror.extensions.RunReport": 510,
+    "mirror.warc.WarcRecorder": 520,
 }
+# Conditional requests (If-None-Match / If-Modified-Since) from the state kept
+# under STATE_DIR (default OUTPUT_DIR/state) between runs.
+CONDITIONAL_REQUESTS = True
+STATE_DIR = None
+# With -a budget=N, every seed is checked at least every REVISIT_DAYS days.
+REVISIT_DAYS = 30
+# A bot-wall answer is retried BOTWALL_RETRIES times, after BOTWALL_BACKOFF
+# seconds, doubling; when more than BOTWALL_MAX_SHARE of at least
+# BOTWALL_MIN_ANSWERS release pages are the wall, the run stops.
+BOTWALL_RETRIES = 2
+BOTWALL_BACKOFF = 30.0
+BOTWALL_MIN_ANSWERS = 10
+BOTWALL_MAX_SHARE = 0.5
+
 # Diff the fetched documents against the seeds and write the reports when
 # the crawl ends (output/reports/<run-id>/).
 MIRROR_DIFF_ENABLED = True
+
+# Every response received, with its request, in output/warc/<run-id>-NNNNN.warc.gz
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1_000_000_000  # bytes: a new file is started past this size
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

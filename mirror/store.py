@@ -51,15 +51,16 @@ def resolve_inside(root: str | os.PathLike, relative: str) -> Path:
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Replace `path` with `data` all at once (temp file + fsync + rename)."""
+    """Replace `path` with `data` all at once (temporary file, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        # The rename is what makes a crash (even kill -9) leave the old file
+        # or the new one, never a mix; no fsync: surviving power loss would
+        # cost a disk flush a document.
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -67,6 +68,24 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def sweep_temporary(root: str | os.PathLike) -> int:
+    """Remove temporary files a killed run left behind; returns how many."""
+    removed = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if is_temporary(name):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+    return removed
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

@@ -21,7 +21,8 @@ SHARED = REPO.parent / "shared"
 
 # Politeness lifted for tests only: the replica is local.
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-        "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "5", "LOG_LEVEL": "INFO"}
+        "CONCURRENT_REQUESTS": "8",
+        "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "5", "LOG_LEVEL": "INFO", "BOTWALL_BACKOFF": "0.05"}
 
 
 def shared_path(*parts: str) -> Path:

@@ -245,18 +245,22 @@ def _one_page_site(replica: Replica, seeds):
     write_seed(seeds, "a.md", f"{SITE}/release/kereru-count-reaches-record-high")
 
 
-def test_unchanged_file_is_left_untouched(replica, tmp_path):
+@pytest.mark.parametrize("conditional, counts", [
+    ("0", "not modified: 0; written: 0; unchanged on disk: 1"),   # fetched again, same bytes
+    ("1", "not modified: 1; written: 0; unchanged on disk: 0"),   # a 304: nothing to extract
+])
+def test_unchanged_file_is_left_untouched(replica, tmp_path, conditional, counts):
     _one_page_site(replica, tmp_path / "seeds")
     out = tmp_path / "output"
     first = run_crawl(replica.origin, tmp_path / "seeds", out)
     target = out / "releases/2024/07/2024-07-30-kereru-count-reaches-record-high.md"
     assert first.returncode == 1 and target.exists()
     os.utime(target, (1_000_000_000, 1_000_000_000))
-    second = run_crawl(replica.origin, tmp_path / "seeds", out)
+    second = run_crawl(replica.origin, tmp_path / "seeds", out, settings={"CONDITIONAL_REQUESTS": conditional})
     assert second.returncode == 1
     assert target.stat().st_mtime == 1_000_000_000
-    assert "written: 0; unchanged on disk: 1" in second.log
-    assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # no temporary files left
+    assert counts in second.log
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") and p.name.endswith(".tmp")]
 
 
 def test_unreachable_origin_fails_every_seed_and_keeps_output(replica, tmp_path):

@@ -1,30 +1,55 @@
 """Spider `releases`: one request per seed URL, one item per outcome.
 
-Every seed URL ends as exactly one `ReleaseItem`, the page's document or the
-reason there is none, so the pipelines see (and count) every outcome.
+Every release URL requested ends as exactly one `ReleaseItem`: the page's
+document, "not modified", or the reason there is none, so the pipelines see
+(and count) every outcome.  Arguments: `url` (one URL), `limit` (first N
+seeds), `budget` (cap on release requests, chosen by the revisit policy),
+`discover` (also read N listing pages and the releases feed).
 """
 
 from __future__ import annotations
 
+import os
+from datetime import date, datetime, timezone
+
 import scrapy
 
+from ..discover import feed_links, listing_links
 from ..extract import extract, is_block_page, page_selector
 from ..failures import failure_reason
 from ..items import ReleaseItem
-from ..origin import canonical_site_url, is_site_url
+from ..manifest import NOT_MODIFIED, read_manifest
+from ..middlewares import KNOWN, RELEASE
+from ..origin import SITE, archive_url, canonical_site_url, is_site_url
+from ..revisit import choose
+from ..runs import manifest_path
 from ..seeds import BadSeed, Seed, SeedSet, read_seeds
+from ..state import state_of
+
+
+def _count(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{name} must be 0 or more, not {value}")
+    return number
 
 
 class ReleasesSpider(scrapy.Spider):
     name = "releases"
     allowed_domains = ["www.beehive.govt.nz"]
 
-    def __init__(self, url: str | None = None, limit: str | None = None, **kwargs):
+    def __init__(self, url: str | None = None, limit: str | None = None, budget: str | None = None,
+                 discover: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.only_url = url
-        self.limit = int(limit) if limit is not None else None
-        if self.limit is not None and self.limit < 0:
-            raise ValueError(f"limit must be 0 or more, not {limit}")
+        self.limit = _count("limit", limit)
+        self.budget = _count("budget", budget)
+        self.discover = _count("discover", discover) or 0
+        self.known_urls: set[str] = set()   # real and archive forms of every URL asked for
+
+    # --- seeds ------------------------------------------------------------------
 
     def load_seeds(self) -> SeedSet:
         seeds = read_seeds(self.settings.get("SEEDS_DIR", "seeds"))
@@ -49,24 +74,72 @@ class ReleasesSpider(scrapy.Spider):
         stats.set_value("mirror/seeds/read", seeds.read)
         stats.set_value("mirror/seeds/bad", len(seeds.bad))
         stats.set_value("mirror/seeds/duplicate", len(seeds.duplicates))
-        stats.set_value("mirror/seeds/requested", len(seeds.seeds))
+
+    def plan(self, seeds: SeedSet) -> list[Seed]:
+        """The seeds this run requests: those not done yet when resuming,
+        then the revisit policy's choice when there is a budget."""
+        chosen = seeds.seeds
+        done = self.done_urls()
+        if done:
+            chosen = [seed for seed in chosen if seed.url not in done]
+            self.logger.info("resuming: %d seeds already have an outcome in this run", len(seeds.seeds) - len(chosen))
+        if self.budget is not None:
+            revisit_days = self.settings.getint("REVISIT_DAYS", 30)
+            plan = choose(chosen, state_of(self.crawler).checked_times(), self.budget,
+                          datetime.now(timezone.utc).date(), revisit_days)
+            if self.budget < plan.needed:
+                self.logger.warning("a daily budget of %d cannot check %d seeds every %d days with %d recent "
+                                    "ones every day: it needs %d", self.budget, len(chosen), revisit_days,
+                                    plan.recent, plan.needed)
+            self.crawler.stats.set_value("mirror/seeds/not_chosen", len(chosen) - len(plan.chosen))
+            chosen = plan.chosen
+        return chosen
+
+    def done_urls(self) -> set[str]:
+        """URLs with an outcome in this run's manifest (a resumed run)."""
+        run_id = self.settings.get("RUN_ID")
+        path = manifest_path(self.settings.get("OUTPUT_DIR", "output"), run_id) if run_id else None
+        return set(read_manifest(path)) if path and os.path.exists(path) else set()
 
     async def start(self):
         seeds = self.load_seeds()
-        self.seed_set = seeds
         self.report_seeds(seeds)
-        for seed in seeds.seeds:
-            yield self.request_for(seed)
+        chosen = self.plan(seeds)
+        self.seed_set = seeds  # all of them: the diff counts those not chosen as not checked
+        self.crawler.stats.set_value("mirror/seeds/requested", len(chosen))
+        self.remaining_budget = None if self.budget is None else self.budget - len(chosen)
+        for seed in chosen:
+            yield self.release_request(seed)
+        for page in range(self.discover):
+            yield scrapy.Request(f"{SITE}/releases?page={page}", callback=self.parse_listing,
+                                 errback=self.listing_failed)
+        if self.discover:
+            yield scrapy.Request(f"{SITE}/releases/feed", callback=self.parse_feed, errback=self.listing_failed)
 
-    def request_for(self, seed: Seed) -> scrapy.Request:
-        # dont_filter: two seeds may redirect to one page; each needs its outcome.
+    def release_request(self, seed: Seed, discovered: bool = False) -> scrapy.Request:
+        self.known_urls.update((seed.url, archive_url(seed.url)))
+        # 304 reaches the callback: it means "unchanged since the document on disk".
         return scrapy.Request(seed.url, callback=self.parse_release, errback=self.fetch_failed,
-                              cb_kwargs={"seed": seed}, dont_filter=True)
+                              cb_kwargs={"seed": seed, "discovered": discovered},
+                              meta={RELEASE: True, "handle_httpstatus_list": [304]})
 
-    def parse_release(self, response, seed: Seed):
+    # --- releases ---------------------------------------------------------------
+
+    def parse_release(self, response, seed: Seed, discovered: bool = False):
+        item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status, document=None,
+                           seed_path=seed.path, discovered=discovered)
+        if response.status == 304:
+            known = response.meta.get(KNOWN)
+            if known is None:  # validators we did not send: nothing stands for the page
+                item.failure = "304 for a page with no document on disk"
+            else:
+                item.outcome = NOT_MODIFIED
+                item.output_path, item.sha1 = known
+            yield item
+            return
+        item.etag = response.headers.get(b"ETag", b"").decode("latin-1")
+        item.last_modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
         sel = page_selector(response.text)
-        item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
-                           document=None, seed_path=seed.path)
         if is_block_page(sel):
             item.blocked = True
         else:
@@ -79,4 +152,35 @@ class ReleasesSpider(scrapy.Spider):
         reason, status = failure_reason(failure.value)
         response = getattr(failure.value, "response", None)
         yield ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
-                          status=status or 0, document=None, failure=reason, seed_path=seed.path)
+                          status=status or 0, document=None, failure=reason, seed_path=seed.path,
+                          discovered=request.cb_kwargs.get("discovered", False))
+
+    # --- discovery --------------------------------------------------------------
+
+    def discovered(self, links: list[tuple[str, date | None]], source: str):
+        fresh = 0
+        for href, _ in links:
+            url = canonical_site_url(href)
+            if url in self.known_urls or archive_url(url) in self.known_urls:
+                continue
+            if self.remaining_budget is not None:
+                if self.remaining_budget <= 0:
+                    break
+                self.remaining_budget -= 1
+            fresh += 1
+            yield self.release_request(Seed("", url), discovered=True)
+        self.crawler.stats.inc_value("mirror/discovered", fresh)
+        dates = [d for _, d in links if d]
+        self.logger.info("%s: %d releases listed%s, %d not in the seeds", source, len(links),
+                         f" ({min(dates)} to {max(dates)})" if dates else "", fresh)
+
+    def parse_listing(self, response):
+        yield from self.discovered(listing_links(response.text, response.url), response.url)
+
+    def parse_feed(self, response):
+        yield from self.discovered(feed_links(response.text, response.url), response.url)
+
+    def listing_failed(self, failure):
+        reason, _ = failure_reason(failure.value)
+        self.crawler.stats.inc_value(f"mirror/discovery_failed/{reason}")
+        self.logger.error("%s: listing not read: %s", failure.request.url, reason)

@@ -1,0 +1,100 @@
+"""What the mirror remembers between runs, per URL, in one SQLite file:
+the page's validators (ETag, Last-Modified), the document last written for
+it, and when it was last checked.
+
+Scrapy's HTTP cache would keep every page body (some 18 GB for the whole
+archive) and turn a 304 back into the cached page, to be extracted and
+written again; this store keeps a few hundred bytes a URL, and a 304 means
+"unchanged" with no work at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    etag TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    output TEXT NOT NULL DEFAULT '',
+    sha1 TEXT NOT NULL DEFAULT '',
+    checked REAL NOT NULL DEFAULT 0
+)
+"""
+_COMMIT_EVERY = 200  # rows: a killed run loses at most this much memory, never correctness
+
+
+@dataclass(frozen=True)
+class PageState:
+    url: str
+    etag: str
+    last_modified: str
+    output: str
+    sha1: str
+    checked: float
+
+
+def state_dir(settings) -> Path:
+    return Path(settings.get("STATE_DIR") or Path(settings.get("OUTPUT_DIR", "output")) / "state")
+
+
+class State:
+    def __init__(self, path: str | os.PathLike):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(os.fspath(path))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(_SCHEMA)
+        self.db.commit()
+        self._pending = 0
+
+    def get(self, url: str) -> PageState | None:
+        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked FROM pages WHERE url = ?",
+                              (url,)).fetchone()
+        return PageState(*row) if row else None
+
+    def remember(self, url: str, *, etag: str, last_modified: str, output: str, sha1: str,
+                 checked: float | None = None) -> None:
+        """The page as last fetched in full: its validators and its document."""
+        self.db.execute(
+            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
+            "output = excluded.output, sha1 = excluded.sha1, checked = excluded.checked",
+            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked))
+        self._wrote()
+
+    def mark_checked(self, url: str, checked: float | None = None) -> None:
+        """The site answered for `url` (the release is known to be as it is)."""
+        self.db.execute("INSERT INTO pages (url, checked) VALUES (?, ?) "
+                        "ON CONFLICT(url) DO UPDATE SET checked = excluded.checked",
+                        (url, time.time() if checked is None else checked))
+        self._wrote()
+
+    def checked_times(self) -> dict[str, float]:
+        return dict(self.db.execute("SELECT url, checked FROM pages WHERE checked > 0"))
+
+    def _wrote(self) -> None:
+        self._pending += 1
+        if self._pending >= _COMMIT_EVERY:
+            self.commit()
+
+    def commit(self) -> None:
+        self.db.commit()
+        self._pending = 0
+
+    def close(self) -> None:
+        self.commit()
+        self.db.close()
+
+
+def state_of(crawler) -> State:
+    """The crawl's one State, shared by the components that need it."""
+    state = getattr(crawler, "_mirror_state", None)
+    if state is None:
+        state = State(state_dir(crawler.settings) / "state.sqlite")
+        crawler._mirror_state = state
+    return state

@@ -1,0 +1,248 @@
+"""The scheduled job: conditional requests, the revisit budget, speeches, the
+bot wall, the run lock, kill -9 and --resume, retries and timeouts.  Every
+test is a real crawl against the replica."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from mirror.document import FormatError, parse
+from mirror.pagebuild import Page
+
+from .conftest import FAST, REPO, Replica, run_crawl, write_seed
+
+SITE = "https://www.beehive.govt.nz"
+
+
+def page(slug: str, day: str = "2020-05-06", kind: str = "release", **fields) -> Page:
+    base = Page(title=f"Invented release {slug}", canonical=f"{SITE}/{kind}/{slug}", date_iso=f"{day}T01:00:00Z",
+                date_text=day, ministers=["Hon Pretend Minister"], portfolios=["Make Believe"],
+                body_html=f"<p>Words about {slug}.</p>", kind="speech" if kind == "speech" else "article")
+    return replace(base, **fields)
+
+
+def site_with(replica: Replica, seeds: Path, slugs: list[str], day: str = "2020-05-06") -> None:
+    for slug in slugs:
+        replica.add(slug, page(slug, day))
+        write_seed(seeds, f"{slug}.md", f"{SITE}/release/{slug}", date=day)
+
+
+def mirror_run(origin: str, seeds: Path, output: Path, *extra: str, settings: dict | None = None,
+               background: bool = False):
+    command = [sys.executable, "-m", "mirror", "run", "-s", f"MIRROR_ORIGIN={origin}",
+               "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={output}"]
+    for name, value in {**FAST, **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    command += list(extra)
+    if background:
+        return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
+
+
+def latest_report(output: Path) -> dict:
+    return json.loads((output / "reports" / "latest" / "report.json").read_text(encoding="utf-8"))
+
+
+# --- conditional requests -------------------------------------------------------
+
+def test_second_run_gets_304s_and_a_changed_page_is_fetched_again(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["one", "two", "three"])
+    first = run_crawl(replica.origin, seeds, out)
+    assert "responses: 200: 3, 304: 0" in first.log
+    time.sleep(1.1)  # Last-Modified has one-second resolution
+    replica.add("two", page("two", title="A retitled release two"))
+    second = run_crawl(replica.origin, seeds, out)
+    assert "not modified: 2; written: 1" in second.log
+    assert "responses: 200: 1, 304: 2" in second.log
+    assert 'title: "A retitled release two"' in (out / "releases/2020/05/2020-05-06-two.md").read_text()
+    manifest = [json.loads(line) for line in (out / "reports/latest/manifest.jsonl").read_text().splitlines()]
+    assert sorted(m.get("outcome") for m in manifest) == ["not modified", "not modified", "written"]
+
+
+def test_deleted_output_is_fetched_in_full(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["kept"])
+    run_crawl(replica.origin, seeds, out)
+    target = out / "releases/2020/05/2020-05-06-kept.md"
+    target.unlink()
+    again = run_crawl(replica.origin, seeds, out)
+    assert "responses: 200: 1, 304: 0" in again.log and target.exists()
+
+
+# --- revisit budget ---------------------------------------------------------------
+
+def test_budget_checks_recent_releases_every_run_and_the_rest_in_turn(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    recent_day = (date.today() - timedelta(days=3)).isoformat()
+    site_with(replica, seeds, ["fresh-a", "fresh-b"], day=recent_day)
+    site_with(replica, seeds, ["old-1", "old-2", "old-3", "old-4"])
+    runs = []
+    for _ in range(3):
+        replica.site.hits.clear()
+        result = run_crawl(replica.origin, seeds, out, "-a", "budget=3")
+        assert result.returncode in (0, 1)
+        runs.append({path.rsplit("/", 1)[-1] for path in replica.site.hits if path.startswith("/release/")})
+        assert "cannot check 6 seeds every 30 days" not in result.log
+    # two recent ones every time, and each old one in turn, never checked first
+    assert all({"fresh-a", "fresh-b"} <= checked and len(checked) == 3 for checked in runs)
+    assert [sorted(checked - {"fresh-a", "fresh-b"}) for checked in runs] == [["old-1"], ["old-2"], ["old-3"]]
+    report = latest_report(out)
+    assert report["run"]["not_checked"] == 3  # not chosen this run: not judged
+
+
+def test_budget_too_small_says_what_it_needs(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["a", "b"], day=(date.today() - timedelta(days=1)).isoformat())
+    result = run_crawl(replica.origin, seeds, out, "-a", "budget=1")
+    assert "a daily budget of 1 cannot check 2 seeds every 30 days with 2 recent ones every day: it needs 2" in result.log
+
+
+# --- discovery ---------------------------------------------------------------------
+
+def test_discovery_fetches_listed_releases_no_seed_has(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["seeded-1", "seeded-2"], day="2026-11-01")
+    for n in range(3):
+        replica.add(f"unseeded-{n}", page(f"unseeded-{n}", f"2026-11-2{n}"))
+    replica.add("words-only", page("dated-in-words-only", date_iso=None, date_text="23 November 2026"))
+    result = run_crawl(replica.origin, seeds, out, "-a", "discover=1")
+    report = latest_report(out)
+    new = sorted(e["url"].rsplit("/", 1)[-1] for e in report["entries"] if e["status"] == "new")
+    assert new == ["dated-in-words-only", "unseeded-0", "unseeded-1", "unseeded-2"]
+    assert all(replica.site.hits[f"/release/{slug}"] == 1 for slug in new)  # listing and feed: fetched once
+    assert "releases listed (2026-11-01 to 2026-11-23), 4 not in the seeds" in result.log
+    assert (out / "releases/2026/11/2026-11-21-unseeded-1.md").exists()
+    assert result.returncode == 1
+
+
+# --- speeches -----------------------------------------------------------------------
+
+def test_speech_seed_is_written_under_speeches(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    replica.add("speech", page("address-to-an-imaginary-conference", "2019-08-01", kind="speech"))
+    write_seed(seeds, "s.md", f"{SITE}/speech/address-to-an-imaginary-conference")
+    result = run_crawl(replica.origin, seeds, out)
+    assert result.files() == ["speeches/2019/08/2019-08-01-address-to-an-imaginary-conference.md"]
+    assert "url: https://www.beehive.govt.nz/speech/address-to-an-imaginary-conference\n" in (
+        out / result.files()[0]).read_text()
+
+
+# --- the bot wall --------------------------------------------------------------------
+
+def test_bot_wall_is_retried_then_recorded_blocked(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["passes-later", "always-walled", "plain-1", "plain-2", "plain-3"])
+    replica.plan({"/release/passes-later": {"block": True, "times": 1}, "/release/always-walled": {"block": True}})
+    result = run_crawl(replica.origin, seeds, out)
+    assert replica.site.hits["/release/always-walled"] == 3       # first answer and two retries
+    assert replica.site.hits["/release/passes-later"] == 2
+    assert (out / "releases/2020/05/2020-05-06-passes-later.md").exists()
+    assert not (out / "releases/2020/05/2020-05-06-always-walled.md").exists()
+    assert latest_report(out)["summary"]["blocked"] == 1
+    assert "'mirror/botwall/retried': 3" in result.log
+
+
+def test_run_stops_early_when_the_site_refuses_the_crawler(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    slugs = [f"walled-{n}" for n in range(12)]
+    site_with(replica, seeds, slugs)
+    replica.plan({f"/release/{slug}": {"block": True} for slug in slugs})
+    result = run_crawl(replica.origin, seeds, out, settings={"BOTWALL_RETRIES": "0", "BOTWALL_MIN_ANSWERS": "4",
+                                                             "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                                                             "CONCURRENT_REQUESTS": "1"})
+    assert result.returncode == 2
+    assert "the site is refusing the crawler" in result.log
+    assert sum(replica.site.hits[f"/release/{slug}"] for slug in slugs) <= 5
+    assert result.files() == []
+    report = latest_report(out)
+    counted = report["summary"]["blocked"] + report["summary"]["failed"] + report["run"]["not_checked"]
+    assert report["summary"]["blocked"] >= 4 and counted == len(slugs)
+
+
+# --- retries and timeouts ------------------------------------------------------------
+
+def test_500_then_200_is_retried_to_success_and_slow_page_fails(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["flaky", "slow", "fine"])
+    replica.plan({"/release/flaky": {"status": 500, "times": 1}, "/release/slow": {"delay": 3}})
+    result = run_crawl(replica.origin, seeds, out, settings={"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"})
+    assert (out / "releases/2020/05/2020-05-06-flaky.md").exists()
+    report = latest_report(out)
+    entries = {e["url"].rsplit("/", 1)[-1]: e for e in report["entries"]}
+    assert entries["slow"]["status"] == "failed" and entries["slow"]["reason"] == "timeout"
+    assert "flaky" not in entries or entries["flaky"]["status"] == "changed"
+    assert result.returncode == 1
+
+
+# --- the job: lock, kill -9, resume ----------------------------------------------------
+
+def test_second_run_while_one_is_active_exits_at_once(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["slow-page"])
+    replica.plan({"/release/slow-page": {"delay": 4}})
+    first = mirror_run(replica.origin, seeds, out, settings={"DOWNLOAD_TIMEOUT": "20"}, background=True)
+    try:
+        deadline = time.time() + 15
+        while not (out / "state" / "run.lock").exists() and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        started = time.time()
+        second = mirror_run(replica.origin, seeds, out)
+        assert second.returncode == 3
+        assert "another run is active" in second.stdout
+        assert time.time() - started < 10
+    finally:
+        first.kill()
+        first.wait()
+
+
+def documents_all_parse(output: Path) -> int:
+    count = 0
+    for path in output.rglob("*.md"):
+        if "reports" in path.parts:
+            continue
+        parse(path.read_text(encoding="utf-8"))  # raises on a half-written file
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_kill_9_then_resume_accounts_for_every_seed(replica, tmp_path, attempt):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    slugs = [f"page-{n:02d}" for n in range(40)]
+    site_with(replica, seeds, slugs)
+    replica.plan({f"/release/{slug}": {"delay": 0.3} for slug in slugs})
+    settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "CONCURRENT_REQUESTS": "2"}
+    running = mirror_run(replica.origin, seeds, out, settings=settings, background=True)
+    # somewhere in the crawl's six seconds, after its first second of start-up
+    time.sleep(random.uniform(1.5, 5.0))
+    running.send_signal(signal.SIGKILL)
+    running.wait()
+    try:
+        documents_all_parse(out)
+    except FormatError as exc:  # pragma: no cover - the failure being tested for
+        pytest.fail(f"a document was left half-written: {exc}")
+    resumed = mirror_run(replica.origin, seeds, out, "--resume", settings=settings)
+    assert resumed.returncode in (0, 1), resumed.stdout + resumed.stderr
+    report = latest_report(out)
+    assert sum(report["summary"].values()) == len(slugs), report["summary"]
+    assert report["run"]["not_checked"] == 0
+    assert documents_all_parse(out) == len(slugs)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert not (out / "state" / "job").exists()  # finished: nothing left to resume
+
+
+def test_resume_without_an_interrupted_run_says_so(replica, tmp_path):
+    result = mirror_run(replica.origin, tmp_path / "seeds", tmp_path / "output", "--resume")
+    assert result.returncode == 2 and "nothing to resume" in result.stdout
