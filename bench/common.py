@@ -77,8 +77,10 @@ def replica(pages: Path, *options: str):
 
 def crawl(origin: str, seeds: Path, output: Path, spider: str = "releases", settings: dict | None = None,
           args: tuple[str, ...] = ()) -> tuple[float, str, int]:
-    """(seconds, log, peak RSS in kB) of one `scrapy crawl`."""
-    command = ["/usr/bin/time", "-f", "MAXRSS %M", sys.executable, "-m", "scrapy", "crawl", spider,
+    """(seconds, log, peak RSS in kB) of one `scrapy crawl SPIDER` (or
+    `scrapy runspider FILE` when `spider` is a .py file)."""
+    how = ["runspider", spider] if spider.endswith(".py") else ["crawl", spider]
+    command = ["/usr/bin/time", "-f", "MAXRSS %M", sys.executable, "-m", "scrapy", *how,
                "-s", f"MIRROR_ORIGIN={origin}", "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={output}"]
     for name, value in {**FAST, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]

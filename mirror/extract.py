@@ -3,26 +3,51 @@
 Every field is read from inside the article's main column or its related
 documents aside, never from the page frame: the header's minister/portfolio
 menus and the mobile-controls block hold look-alike markup (SITE.md traps).
+
+The page is parsed once (parsel, lxml underneath); the fields are then read
+with XPath expressions compiled once from CSS selectors, since a parsel
+`.css()` call per field cost more than the rest of the extraction.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from .document import NO_DATE, Document
-from .markdown import html_to_markdown
+from .markdown import convert_body
 from .origin import archive_url
 
-ARTICLE = "article.node--view-mode-full"
-MAIN = f"{ARTICLE} div.ds-three-col__main"
-BODY = f"{MAIN} div.prose.field--name-body"
-
 _SPACES = re.compile(r"[ \t\r\n\f]+")
+_CSS = HTMLTranslator()
+
+
+def _select(css: str) -> etree.XPath:
+    """A compiled XPath for a CSS selector, relative to the element given."""
+    return etree.XPath(_CSS.css_to_xpath(css, prefix="descendant-or-self::"))
+
+
+_ARTICLE = _select("article.node--view-mode-full")
+_MAIN = _select("div.ds-three-col__main")
+_TITLE = _select("h1.article__title")
+_TIMES = _select("time")
+_MINISTERS = _select("ul.meta--ministers > li")
+_MINISTER_NAME = _select("div.minister__title")
+_PORTFOLIOS = _select("em.tag--portfolio")
+_PORTFOLIO_NAME = _select("a")
+_ARCHIVED_NAME = _select("span.is-archived")
+_ATTACHMENTS = _select("aside.article__related a[href]")
+_BODY = _select("div.prose.field--name-body")
+_BODY_LINKS = _select("div.prose.field--name-body a[href]")
+_WALL = _select('iframe[src*="_Incapsula_Resource"]')
+_ANY_ARTICLE = _select("article")
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
 
 
 class BlockedPage(ValueError):
@@ -40,19 +65,24 @@ def page_selector(html: str) -> Selector:
     return Selector(text=html[:head_end] + "</head><body>" + html[start:end + 7] + "</body></html>")
 
 
+def _is_wall(root) -> bool:
+    return bool(_WALL(root)) and not _ANY_ARTICLE(root)
+
+
 def is_block_page(sel: Selector) -> bool:
     """Incapsula's wall: its resource iframe and no article (SITE.md)."""
-    return bool(sel.css('iframe[src*="_Incapsula_Resource"]')) and not sel.css("article")
+    return _is_wall(sel.root)
 
 
-def _title(main: Selector) -> str:
+def _text(el) -> str:
+    """All text under `el`, white-space runs collapsed, trimmed."""
+    return _SPACES.sub(" ", "".join(el.xpath(".//text()"))).strip()
+
+
+def _title(main) -> str:
     # Trimmed only: the archive keeps runs of spaces inside a title.
-    return "".join(main.css("h1.article__title ::text").getall()).strip()
-
-
-def _text(node: Selector) -> str:
-    """All text under `node`, white-space runs collapsed, trimmed."""
-    return _SPACES.sub(" ", "".join(node.xpath(".//text()").getall())).strip()
+    found = _TITLE(main)
+    return "".join(found[0].xpath(".//text()")).strip() if found else ""
 
 
 @lru_cache(maxsize=1)
@@ -82,71 +112,72 @@ def text_date(value: str) -> str | None:
     return found.date().isoformat() if found else None
 
 
-def extract_date(main: Selector) -> str:
-    for stamp in main.css("time[datetime]"):
-        found = utc_date(stamp.attrib.get("datetime", ""))
+def _date(main) -> str:
+    times = _TIMES(main)
+    for stamp in times:
+        found = utc_date(stamp.get("datetime") or "")
         if found:
             return found
-    for stamp in main.css("time"):
+    for stamp in times:
         found = text_date(_text(stamp))
         if found:
             return found
     return NO_DATE
 
 
-def _names(nodes: list[Selector], linked: str) -> tuple[str, ...]:
+def _names(nodes, linked: etree.XPath) -> tuple[str, ...]:
     names = []
     for node in nodes:
-        target = node.css(linked) or node.css("span.is-archived") or [node]
+        target = linked(node) or _ARCHIVED_NAME(node) or [node]
         name = _text(target[0])
         if name:
             names.append(name)
     return tuple(names)
 
 
-def extract_ministers(main: Selector) -> tuple[str, ...]:
-    return _names(main.css("ul.meta--ministers > li"), "div.minister__title")
-
-
-def extract_portfolios(main: Selector) -> tuple[str, ...]:
-    return _names(main.css("em.tag--portfolio"), "a")
-
-
-def extract_attachments(article: Selector, base_url: str) -> tuple[str, ...]:
-    hrefs = article.css("aside.article__related a[href]::attr(href)").getall()
-    return tuple(urljoin(base_url, href.strip()) for href in hrefs if href.strip())
+def _attachments(article, base_url: str) -> tuple[str, ...]:
+    hrefs = (a.get("href").strip() for a in _ATTACHMENTS(article))
+    return tuple(urljoin(base_url, href) for href in hrefs if href)
 
 
 def canonical_url(sel: Selector, fallback: str) -> str:
-    href = sel.css('link[rel="canonical"]::attr(href)').get()
-    return urljoin(fallback, href.strip()) if href and href.strip() else fallback
-
-
-def body_html(main: Selector) -> str:
-    body = main.css("div.prose.field--name-body")
-    return "".join(body[0].xpath("node()").getall()) if body else ""
+    found = _CANONICAL(sel.root)
+    href = found[0].strip() if found else ""
+    return urljoin(fallback, href) if href else fallback
 
 
 def extract(sel: Selector, page_url: str, real_url: str | None = None) -> Document:
     """The release on the page.  `page_url` is the real URL the page was
     fetched as (after redirects); `real_url`, when given, is its canonical
-    address (otherwise read from the page's canonical link)."""
-    if is_block_page(sel):
+    address (otherwise read from the page's canonical link).  The body is
+    converted from the page's own tree, which it modifies: a selector is
+    good for one extraction."""
+    root = sel.root
+    if _is_wall(root):
         raise BlockedPage(page_url)
     real_url = real_url or canonical_url(sel, page_url)
-    article = sel.css(ARTICLE)
-    main = article.css("div.ds-three-col__main")
+    articles = _ARTICLE(root)
+    article = articles[0] if articles else None
+    mains = _MAIN(article) if article is not None else []
+    if not mains:
+        return Document(url=archive_url(real_url),
+                        attachments=_attachments(article, real_url) if article is not None else ())
+    main = mains[0]
+    body = _BODY(main)
     return Document(
         title=_title(main),
-        date=extract_date(main),
+        date=_date(main),
         url=archive_url(real_url),
-        ministers=extract_ministers(main),
-        portfolios=extract_portfolios(main),
-        attachments=extract_attachments(article, real_url),
-        body=html_to_markdown(body_html(main)),
+        ministers=_names(_MINISTERS(main), _MINISTER_NAME),
+        portfolios=_names(_PORTFOLIOS(main), _PORTFOLIO_NAME),
+        attachments=_attachments(article, real_url),
+        body=convert_body(body[0]) if body else "",
     )
 
 
 def body_links(sel: Selector) -> list[tuple[str, str]]:
     """(href, text) of every link in the release body."""
-    return [(a.attrib.get("href", ""), _text(a)) for a in sel.css(f"{BODY} a[href]")]
+    found = []
+    for article in _ARTICLE(sel.root)[:1]:
+        found = [(a.get("href", ""), _text(a)) for a in _BODY_LINKS(article)]
+    return found

@@ -15,10 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from parsel import Selector
-
 from .document import Document, first_difference, parse, render
-from .extract import body_links, extract, page_selector
+from .extract import body_links, canonical_url, extract, page_selector
 
 OLD_EXTRACTOR = "archive's old extractor took body links as {}"
 
@@ -30,7 +28,7 @@ class PairResult:
     cause: str = ""
 
 
-def old_extractor_fields(ours: Document, archived: Document, sel: Selector) -> list[str]:
+def old_extractor_fields(ours: Document, archived: Document, links: list[tuple[str, str]]) -> list[str]:
     """Fields where every item the archive has and we lack is the text of a
     body link to a /minister/ or /portfolio/ address: the old extractor took
     such links in place of the article's own names."""
@@ -40,15 +38,15 @@ def old_extractor_fields(ours: Document, archived: Document, sel: Selector) -> l
         if mine == theirs:
             continue
         extra = [name for name in theirs if name not in mine]
-        link_texts = {text for href, text in body_links(sel) if marker in href}
+        link_texts = {text for href, text in links if marker in href}
         if extra and all(name in link_texts for name in extra):
             found.append(field)
     return found
 
 
-def explain(ours: Document, archived: Document, sel: Selector) -> str:
+def explain(ours: Document, archived: Document, links: list[tuple[str, str]]) -> str:
     fields = ours.changed_fields(archived)
-    old = old_extractor_fields(ours, archived, sel)
+    old = old_extractor_fields(ours, archived, links)
     if old and set(fields) <= set(old):
         return OLD_EXTRACTOR.format(" and ".join(old))
     parts = []
@@ -64,11 +62,11 @@ def explain(ours: Document, archived: Document, sel: Selector) -> str:
 def compare_pair(html_path: Path, md_path: Path) -> PairResult:
     expected = md_path.read_text(encoding="utf-8")
     sel = page_selector(html_path.read_text(encoding="utf-8"))
-    page_url = sel.css('link[rel="canonical"]::attr(href)').get() or ""
-    ours = extract(sel, page_url)
+    links = body_links(sel)  # before extraction, which converts the body's tree in place
+    ours = extract(sel, canonical_url(sel, ""))
     if render(ours) == expected:
         return PairResult(html_path.stem, True)
-    return PairResult(html_path.stem, False, explain(ours, parse(expected), sel))
+    return PairResult(html_path.stem, False, explain(ours, parse(expected), links))
 
 
 def compare_folder(folder: Path) -> list[PairResult]:

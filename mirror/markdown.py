@@ -883,3 +883,10 @@ _CONVERTER = BodyConverter()
 def html_to_markdown(html: str) -> str:
     """Inner HTML of a release's body element → the archive's markdown body."""
     return _CONVERTER.convert(html)
+
+
+def convert_body(element) -> str:
+    """The body element of a parsed page (lxml) → the archive's markdown body.
+    Converts the page's own tree, modifying it, instead of serialising it
+    and parsing it again."""
+    return _CONVERTER.convert_element(element)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -121,7 +122,12 @@ def test_discovery_fetches_listed_releases_no_seed_has(replica, tmp_path):
     new = sorted(e["url"].rsplit("/", 1)[-1] for e in report["entries"] if e["status"] == "new")
     assert new == ["dated-in-words-only", "unseeded-0", "unseeded-1", "unseeded-2"]
     assert all(replica.site.hits[f"/release/{slug}"] == 1 for slug in new)  # listing and feed: fetched once
-    assert "releases listed (2026-11-01 to 2026-11-23), 4 not in the seeds" in result.log
+    # listing and feed each say what they listed; between them, the four new ones
+    said = re.findall(r"(\S+): 6 releases listed \((\S+) to (\S+)\), (\d) not in the seeds", result.log)
+    assert sorted(url.rsplit("/", 1)[-1] for url, *_ in said) == ["feed", "releases?page=0"]
+    # the listing shows the words-only page's New Zealand date, read with dateparser
+    assert ("2026-11-01", "2026-11-23") in {(low, high) for url, low, high, _ in said if "page=0" in url}
+    assert sum(int(fresh) for *_, fresh in said) == 4
     assert (out / "releases/2026/11/2026-11-21-unseeded-1.md").exists()
     assert result.returncode == 1
 
