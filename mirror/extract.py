@@ -47,22 +47,28 @@ _BODY = _select("div.prose.field--name-body")
 _BODY_LINKS = _select("div.prose.field--name-body a[href]")
 _WALL = _select('iframe[src*="_Incapsula_Resource"]')
 _ANY_ARTICLE = _select("article")
-_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_CANONICAL = etree.XPath('/html/head/link[@rel="canonical"]/@href')  # where pages have it: fast
+_ANY_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
 
 
 class BlockedPage(ValueError):
     """The bot wall answered instead of the page."""
 
 
+_CANONICAL_TAG = re.compile(r"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>", re.I)
+
+
 def page_selector(html: str) -> Selector:
-    """A selector over the page's `<head>` and `<main>` only: the frame
-    between them is a few hundred kB that extraction never reads."""
+    """A selector over the page's `<main>` and its canonical link only: the
+    frame around them is a few hundred kB that extraction never reads."""
     head_end = html.find("</head>")
     start = html.find("<main", max(head_end, 0))
     end = html.find("</main>", start)
     if head_end < 0 or start < 0 or end < 0:
         return Selector(text=html)
-    return Selector(text=html[:head_end] + "</head><body>" + html[start:end + 7] + "</body></html>")
+    link = _CANONICAL_TAG.search(html, 0, head_end)
+    head = link.group(0) if link else ""
+    return Selector(text=f"<html><head>{head}</head><body>{html[start:end + 7]}</body></html>")
 
 
 def _is_wall(root) -> bool:
@@ -76,13 +82,13 @@ def is_block_page(sel: Selector) -> bool:
 
 def _text(el) -> str:
     """All text under `el`, white-space runs collapsed, trimmed."""
-    return _SPACES.sub(" ", "".join(el.xpath(".//text()"))).strip()
+    return _SPACES.sub(" ", "".join(el.itertext())).strip()
 
 
 def _title(main) -> str:
     # Trimmed only: the archive keeps runs of spaces inside a title.
     found = _TITLE(main)
-    return "".join(found[0].xpath(".//text()")).strip() if found else ""
+    return "".join(found[0].itertext()).strip() if found else ""
 
 
 @lru_cache(maxsize=1)
@@ -141,8 +147,10 @@ def _attachments(article, base_url: str) -> tuple[str, ...]:
 
 
 def canonical_url(sel: Selector, fallback: str) -> str:
-    found = _CANONICAL(sel.root)
+    found = _CANONICAL(sel.root) or _ANY_CANONICAL(sel.root)
     href = found[0].strip() if found else ""
+    if href.startswith(("https://", "http://")):
+        return href  # as pages have it; urljoin would only copy it
     return urljoin(fallback, href) if href else fallback
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .document import Document
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -12,7 +10,7 @@ class ReleaseItem:
     url: str                      # the real URL requested (the seed's)
     final_url: str                # the real URL answered, after redirects
     status: int                   # HTTP status of the final response
-    document: Document | None     # None when the page held no release
+    html: str = field(default="", repr=False)  # the page as fetched, until it is stored
     blocked: bool = False         # the bot wall answered instead
     failure: str = ""             # why nothing was fetched ("" when fetched)
     seed_path: str = ""           # the seed file that asked for `url`

@@ -1,13 +1,17 @@
-"""Item pipelines: validate, normalise, write.  Each is small and counts
-what it does in the crawl stats under `mirror/`."""
+"""Item pipelines: validate what was fetched, then store each page's
+document.  Each counts what it does in the crawl stats under `mirror/`."""
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 from scrapy.exceptions import DropItem
 
-from .document import holds_a_release, normalise
 from .manifest import NOT_MODIFIED
-from .store import UnsafePath, sweep_temporary, write_document
+from .page import BLOCKED, store_page
+from .store import sweep_temporary
 
 
 class _StatsPipeline:
@@ -27,7 +31,7 @@ class _StatsPipeline:
 
 
 class ValidatePipeline(_StatsPipeline):
-    """Lets through only items that hold a release; says why for the rest."""
+    """Failed fetches stop here, with their reason; 304s go on as they are."""
 
     def process_item(self, item):
         if item.failure:
@@ -35,50 +39,47 @@ class ValidatePipeline(_StatsPipeline):
         self.stats.inc_value("mirror/fetched")
         if item.outcome == NOT_MODIFIED:
             self.stats.inc_value("mirror/not_modified")
-            return item
-        if item.blocked:
-            self.drop(item, "mirror/dropped/blocked", "the bot wall answered instead of the page")
-        if not holds_a_release(item.document):
-            self.drop(item, "mirror/dropped/empty", "page has neither title nor body")
         return item
 
 
-class NormalisePipeline(_StatsPipeline):
-    """Holds the format's invariants whatever the extractor produced."""
-
-    def process_item(self, item):
-        if item.document is None:  # not modified: nothing to tidy
-            return item
-        tidy = normalise(item.document)
-        if tidy != item.document:
-            self.stats.inc_value("mirror/normalised")
-            item.document = tidy
-        return item
-
-
-class WritePipeline(_StatsPipeline):
-    """Writes each document under OUTPUT_DIR, atomically; equal bytes on disk
-    are left alone."""
+class StorePipeline(_StatsPipeline):
+    """Each page → its document under OUTPUT_DIR (page.store_page: block
+    check, extraction, validation, normalisation, atomic write), in this
+    process or, with EXTRACT_PROCESSES > 0, in that many worker processes,
+    leaving the crawl's own process to the network."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.output_dir = crawler.settings.get("OUTPUT_DIR", "output")
+        self.processes = crawler.settings.getint("EXTRACT_PROCESSES", 0)
+        self.pool = None
 
     def open_spider(self):
         swept = sweep_temporary(self.output_dir)
         if swept:
             self.stats.set_value("mirror/temporary_files_swept", swept)
+        if self.processes > 0:
+            # spawn: a clean interpreter, not a fork of one running a reactor
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
 
-    def process_item(self, item):
+    def close_spider(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    async def process_item(self, item):
         if item.outcome == NOT_MODIFIED:
             return item  # the document on disk already stands for the page
-        try:
-            written = write_document(self.output_dir, item.document)
-        except UnsafePath as exc:
-            self.drop(item, "mirror/dropped/unsafe id", str(exc))
-        except OSError as exc:
-            self.drop(item, "mirror/dropped/write error", f"cannot write: {exc}")
-        item.output_path, item.sha1 = written.path, written.sha1
-        item.outcome = written.outcome  # store.WRITTEN or store.UNCHANGED, as the manifest names them
+        html, item.html = item.html, ""  # not kept past this point: pages are large
+        if self.pool is not None:
+            page = await asyncio.wrap_future(self.pool.submit(store_page, html, item.final_url, self.output_dir))
+        else:
+            page = store_page(html, item.final_url, self.output_dir)
+        if page.outcome == BLOCKED:
+            item.blocked = True
+        if not page.path:
+            self.drop(item, f"mirror/dropped/{page.outcome}", page.reason)
+        if page.normalised:
+            self.stats.inc_value("mirror/normalised")
+        item.output_path, item.sha1, item.outcome = page.path, page.sha1, page.outcome
         self.stats.inc_value(f"mirror/{item.outcome}")
         return item

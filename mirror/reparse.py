@@ -3,8 +3,8 @@ responses, without network.
 
 Each archived response goes through the same steps as in a crawl: Scrapy's
 own response class and HTTP decompression, `response.text`, block-page
-check, `extract`, the checks and normalisation the item pipelines apply,
-then `write_document`; so a document comes out byte-identical to the one the
+check, extraction, validation, normalisation and the atomic write
+(`page.store_page`, as in a crawl); so a document comes out byte-identical to the one the
 crawl wrote from the same response.
 """
 
@@ -79,9 +79,7 @@ class Rebuilder:
         """'written', 'unchanged', 'blocked' or 'skipped'."""
         from scrapy.http import HtmlResponse
 
-        from .document import holds_a_release, normalise
-        from .extract import extract, is_block_page, page_selector
-        from .store import UnsafePath, write_document
+        from .page import BLOCKED, WRITE_ERROR, store_page
 
         if archived.status != 200 or not urlsplit(archived.url).path.startswith(PAGE_PATHS):
             return "skipped"
@@ -91,17 +89,13 @@ class Rebuilder:
             return "skipped"
         if not isinstance(response, HtmlResponse):
             return "skipped"
-        sel = page_selector(response.text)
-        if is_block_page(sel):
+        # the crawl's own step from page to document
+        page = store_page(response.text, response.url, self.output_dir)
+        if page.outcome == WRITE_ERROR:
+            raise OSError(page.reason)
+        if page.outcome == BLOCKED:
             return "blocked"
-        # the crawl's own steps: the pipelines validate and normalise the same way
-        doc = extract(sel, response.url)
-        if not holds_a_release(doc):
-            return "skipped"
-        try:
-            return write_document(self.output_dir, normalise(doc)).outcome
-        except UnsafePath:
-            return "skipped"
+        return page.outcome if page.path else "skipped"
 
 
 def reparse_files(warc_paths: list[str], output_dir: str) -> int:

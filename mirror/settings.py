@@ -25,21 +25,33 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 1
 CONCURRENT_REQUESTS = 2
 DOWNLOAD_TIMEOUT = 30
 
+# Each release page yields one item: Scrapy's default of 100 starts 100
+# asyncio workers per response to process that one item in "parallel".
+CONCURRENT_ITEMS = 1
+
 DOWNLOAD_HANDLERS = {
     "http": "mirror.handlers.ReplicaDownloadHandler",
     "https": "mirror.handlers.ReplicaDownloadHandler",
 }
 ITEM_PIPELINES = {
     "mirror.pipelines.ValidatePipeline": 100,
-    "mirror.pipelines.NormalisePipeline": 200,
-    "mirror.pipelines.WritePipeline": 300,
+    "mirror.pipelines.StorePipeline": 200,
+}
+# Worker processes that extract and write pages (0: in the crawl's process).
+# Worth it only when pages come fast, e.g. from a local replica.
+EXTRACT_PROCESSES = 0
+# The spider follows no links (it asks for known URLs), so the middlewares
+# that police link-following only cost time on every item.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 DOWNLOADER_MIDDLEWARES = {
     # after decompression (590) on the way back, so the wall's page is readable
     "mirror.middlewares.BotWallMiddleware": 560,
     "mirror.middlewares.ConditionalRequestsMiddleware": 570,
 }
-DUPEFILTER_CLASS = "mirror.dupefilter.SeedDupeFilter"
 EXTENSIONS = {
     "mirror.extensions.RunManifest": 500,
     "mirror.extensions.RevisitState": 505,

@@ -1,8 +1,8 @@
 """Spider `releases`: one request per seed URL, one item per outcome.
 
-Every release URL requested ends as exactly one `ReleaseItem`: the page's
-document, "not modified", or the reason there is none, so the pipelines see
-(and count) every outcome.  Arguments: `url` (one URL), `limit` (first N
+Every release URL requested ends as exactly one `ReleaseItem`: the page as
+fetched (the pipelines extract and store it), "not modified", or the reason
+there is none, so the pipelines see (and count) every outcome.  Arguments: `url` (one URL), `limit` (first N
 seeds), `budget` (cap on release requests, chosen by the revisit policy),
 `discover` (also read N listing pages and the releases feed).
 """
@@ -15,7 +15,6 @@ from datetime import date, datetime, timezone
 import scrapy
 
 from ..discover import feed_links, listing_links
-from ..extract import extract, is_block_page, page_selector
 from ..failures import failure_reason
 from ..items import ReleaseItem
 from ..manifest import NOT_MODIFIED, read_manifest
@@ -119,14 +118,16 @@ class ReleasesSpider(scrapy.Spider):
     def release_request(self, seed: Seed, discovered: bool = False) -> scrapy.Request:
         self.known_urls.update((seed.url, archive_url(seed.url)))
         # 304 reaches the callback: it means "unchanged since the document on disk".
+        # dont_filter: URLs are already unique here, and two seeds may
+        # redirect to one page: each needs its own outcome.
         return scrapy.Request(seed.url, callback=self.parse_release, errback=self.fetch_failed,
                               cb_kwargs={"seed": seed, "discovered": discovered},
-                              meta={RELEASE: True, "handle_httpstatus_list": [304]})
+                              meta={RELEASE: True, "handle_httpstatus_list": [304]}, dont_filter=True)
 
     # --- releases ---------------------------------------------------------------
 
     def parse_release(self, response, seed: Seed, discovered: bool = False):
-        item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status, document=None,
+        item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
                            seed_path=seed.path, discovered=discovered)
         if response.status == 304:
             known = response.meta.get(KNOWN)
@@ -139,11 +140,7 @@ class ReleasesSpider(scrapy.Spider):
             return
         item.etag = response.headers.get(b"ETag", b"").decode("latin-1")
         item.last_modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
-        sel = page_selector(response.text)
-        if is_block_page(sel):
-            item.blocked = True
-        else:
-            item.document = extract(sel, response.url)
+        item.html = response.text  # extracted and stored by the pipelines (page.store_page)
         yield item
 
     def fetch_failed(self, failure):
@@ -152,7 +149,7 @@ class ReleasesSpider(scrapy.Spider):
         reason, status = failure_reason(failure.value)
         response = getattr(failure.value, "response", None)
         yield ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
-                          status=status or 0, document=None, failure=reason, seed_path=seed.path,
+                          status=status or 0, failure=reason, seed_path=seed.path,
                           discovered=request.cb_kwargs.get("discovered", False))
 
     # --- discovery --------------------------------------------------------------
