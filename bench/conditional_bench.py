@@ -23,15 +23,11 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*.md")}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=2000)
-    parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "conditional")
-    args = parser.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    seeds, pages, count = build_site(args.work, args.pages)
-    output = args.work / "output"
-    with replica(pages) as origin:
+def measure(pages: int, work: Path) -> dict:
+    shutil.rmtree(work, ignore_errors=True)
+    seeds, site, count = build_site(work, pages)
+    output = work / "output"
+    with replica(site) as origin:
         first_time, first_log, _ = crawl(origin, seeds, output)
         before = mtimes(output / "releases")
         second_time, second_log, _ = crawl(origin, seeds, output)
@@ -39,20 +35,33 @@ def main() -> int:
     requests_2 = stat(second_log, "mirror/http/200") + stat(second_log, "mirror/http/304")
     share_304 = stat(second_log, "mirror/http/304") / requests_2 if requests_2 else 0.0
     bytes_1, bytes_2 = stat(first_log, "downloader/response_bytes"), stat(second_log, "downloader/response_bytes")
-    rewritten = sum(1 for path, mtime in after.items() if before.get(path) != mtime)
-    result = {"pages": count, "first_seconds": round(first_time, 2), "second_seconds": round(second_time, 2),
-              "first_200": stat(first_log, "mirror/http/200"), "second_200": stat(second_log, "mirror/http/200"),
-              "second_304": stat(second_log, "mirror/http/304"), "share_304": round(share_304, 4),
-              "files_rewritten": rewritten, "bytes_first": bytes_1, "bytes_second": bytes_2,
-              "bytes_ratio": round(bytes_2 / bytes_1, 4) if bytes_1 else None}
-    print(f"pages {count}; first crawl {first_time:.1f} s, second {second_time:.1f} s")
+    return {"pages": count, "first_seconds": round(first_time, 2), "second_seconds": round(second_time, 2),
+            "first_200": stat(first_log, "mirror/http/200"), "second_200": stat(second_log, "mirror/http/200"),
+            "second_304": stat(second_log, "mirror/http/304"), "share_304": round(share_304, 4),
+            "files_rewritten": sum(1 for path, mtime in after.items() if before.get(path) != mtime),
+            "bytes_first": bytes_1, "bytes_second": bytes_2,
+            "bytes_ratio": round(bytes_2 / bytes_1, 4) if bytes_1 else None}
+
+
+def met(result: dict) -> bool:
+    return (result["share_304"] >= 0.95 and result["files_rewritten"] == 0
+            and result["bytes_ratio"] is not None and result["bytes_ratio"] <= 0.10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "conditional")
+    args = parser.parse_args()
+    result = measure(args.pages, args.work)
+    print(f"pages {result['pages']}; first crawl {result['first_seconds']} s, second {result['second_seconds']} s")
     print(f"second crawl: {result['second_304']} x 304, {result['second_200']} x 200 "
-          f"({share_304:.1%} 304; target >= 95%)")
-    print(f"files rewritten by the second crawl: {rewritten} (target 0)")
-    print(f"bytes received: {bytes_1} then {bytes_2} ({result['bytes_ratio']:.1%}; target <= 10%)")
+          f"({result['share_304']:.1%} 304; target >= 95%)")
+    print(f"files rewritten by the second crawl: {result['files_rewritten']} (target 0)")
+    print(f"bytes received: {result['bytes_first']} then {result['bytes_second']} "
+          f"({result['bytes_ratio']:.1%}; target <= 10%)")
     print(json.dumps(result))
-    ok = share_304 >= 0.95 and rewritten == 0 and result["bytes_ratio"] is not None and result["bytes_ratio"] <= 0.10
-    return 0 if ok else 1
+    return 0 if met(result) else 1
 
 
 if __name__ == "__main__":

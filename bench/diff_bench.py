@@ -77,6 +77,28 @@ def timed(command: list[str], repeat: int) -> tuple[float, int]:
     return best, code
 
 
+def measure(tarball: Path, work: Path, repeat: int = 3) -> dict:
+    pairs, changed = build(tarball, work)
+    seeds, output = work / "seeds", work / "output"
+    diff_r_command = ["diff", "-r", str(seeds / "releases"), str(output / "releases")]
+    mirror_command = [sys.executable, "-m", "mirror", "diff", "--seeds", str(seeds), "--output", str(output),
+                      "--manifest", str(work / "manifest.jsonl"), "--report", str(work / "report")]
+    bare_command = mirror_command[:mirror_command.index("--manifest")] + ["--report", str(work / "report-bare")]
+    # Interleaved, best of each: all see the same page-cache weather.
+    diff_r = mirror = bare = float("inf")
+    code = None
+    for _ in range(repeat):
+        diff_r = min(diff_r, timed(diff_r_command, 1)[0])
+        elapsed, code = timed(mirror_command, 1)
+        mirror = min(mirror, elapsed)
+        bare = min(bare, timed(bare_command, 1)[0])
+    summary = json.loads((work / "report" / "report.json").read_text(encoding="utf-8"))["summary"]
+    return {"pairs": pairs, "changed_outputs": changed, "diff_r_seconds": round(diff_r, 3),
+            "mirror_diff_seconds": round(mirror, 3), "ratio": round(mirror / diff_r, 2),
+            "mirror_diff_no_manifest_seconds": round(bare, 3), "no_manifest_ratio": round(bare / diff_r, 2),
+            "mirror_diff_exit": code, "summary": summary}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tarball", type=Path, default=DEFAULT_TARBALL)
@@ -86,31 +108,15 @@ def main() -> int:
     if not args.tarball.exists():
         print(f"{args.tarball}: not found", file=sys.stderr)
         return 2
-    pairs, changed = build(args.tarball, args.work)
-    seeds, output = args.work / "seeds", args.work / "output"
-    diff_r_command = ["diff", "-r", str(seeds / "releases"), str(output / "releases")]
-    mirror_command = [sys.executable, "-m", "mirror", "diff", "--seeds", str(seeds), "--output", str(output),
-                      "--manifest", str(args.work / "manifest.jsonl"), "--report", str(args.work / "report")]
-    bare_command = mirror_command[:mirror_command.index("--manifest")] + ["--report", str(args.work / "report-bare")]
-    # Interleaved, best of each: all see the same page-cache weather.
-    diff_r = mirror = bare = float("inf")
-    for _ in range(args.repeat):
-        diff_r = min(diff_r, timed(diff_r_command, 1)[0])
-        elapsed, code = timed(mirror_command, 1)
-        mirror = min(mirror, elapsed)
-        bare = min(bare, timed(bare_command, 1)[0])
-    summary = json.loads((args.work / "report" / "report.json").read_text(encoding="utf-8"))["summary"]
-    result = {"pairs": pairs, "changed_outputs": changed, "diff_r_seconds": round(diff_r, 3),
-              "mirror_diff_seconds": round(mirror, 3), "ratio": round(mirror / diff_r, 2),
-              "mirror_diff_no_manifest_seconds": round(bare, 3), "no_manifest_ratio": round(bare / diff_r, 2),
-              "mirror_diff_exit": code, "summary": summary}
-    print(f"pairs {pairs}, outputs changed {changed}")
-    print(f"diff -r      {diff_r:7.2f} s")
-    print(f"mirror diff  {mirror:7.2f} s  (exit {code}; {summary})")
-    print(f"ratio        {mirror / diff_r:7.2f}x  (target <= 3x)")
-    print(f"mirror diff without a manifest {bare:.2f} s, {bare / diff_r:.2f}x (reads every output file)")
+    result = measure(args.tarball, args.work, args.repeat)
+    print(f"pairs {result['pairs']}, outputs changed {result['changed_outputs']}")
+    print(f"diff -r      {result['diff_r_seconds']:7.2f} s")
+    print(f"mirror diff  {result['mirror_diff_seconds']:7.2f} s  (exit {result['mirror_diff_exit']}; {result['summary']})")
+    print(f"ratio        {result['ratio']:7.2f}x  (target <= 3x)")
+    print(f"mirror diff without a manifest {result['mirror_diff_no_manifest_seconds']:.2f} s, "
+          f"{result['no_manifest_ratio']:.2f}x (reads every output file)")
     print(json.dumps(result))
-    return 0
+    return 0 if result["ratio"] <= 3 else 1
 
 
 if __name__ == "__main__":
