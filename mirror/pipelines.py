@@ -59,8 +59,13 @@ class StorePipeline(_StatsPipeline):
         if swept:
             self.stats.set_value("mirror/temporary_files_swept", swept)
         if self.processes > 0:
-            # spawn: a clean interpreter, not a fork of one running a reactor
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+            # forkserver: workers forked from a clean process that has loaded
+            # the extraction code once, not from this one, running a reactor
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["mirror.page"])
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            for _ in range(self.processes):
+                self.pool.submit(len, "")  # start the workers now, while seeds are read
 
     def close_spider(self):
         if self.pool is not None:

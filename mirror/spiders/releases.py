@@ -126,7 +126,11 @@ class ReleasesSpider(scrapy.Spider):
 
     # --- releases ---------------------------------------------------------------
 
-    def parse_release(self, response, seed: Seed, discovered: bool = False):
+    # Both return their one item rather than yield it: Scrapy inspects the
+    # source of every generator callback, for each response, to warn about
+    # `return` values.
+
+    def parse_release(self, response, seed: Seed, discovered: bool = False) -> ReleaseItem:
         item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
                            seed_path=seed.path, discovered=discovered)
         if response.status == 304:
@@ -136,21 +140,20 @@ class ReleasesSpider(scrapy.Spider):
             else:
                 item.outcome = NOT_MODIFIED
                 item.output_path, item.sha1 = known
-            yield item
-            return
+            return item
         item.etag = response.headers.get(b"ETag", b"").decode("latin-1")
         item.last_modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
         item.html = response.text  # extracted and stored by the pipelines (page.store_page)
-        yield item
+        return item
 
-    def fetch_failed(self, failure):
+    def fetch_failed(self, failure) -> ReleaseItem:
         request = failure.request
         seed = request.cb_kwargs["seed"]
         reason, status = failure_reason(failure.value)
         response = getattr(failure.value, "response", None)
-        yield ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
-                          status=status or 0, failure=reason, seed_path=seed.path,
-                          discovered=request.cb_kwargs.get("discovered", False))
+        return ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
+                           status=status or 0, failure=reason, seed_path=seed.path,
+                           discovered=request.cb_kwargs.get("discovered", False))
 
     # --- discovery --------------------------------------------------------------
 
