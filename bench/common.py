@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 TARBALL = REPO.parent / "shared" / "corpus" / "beehive-markdown-releases.tar.xz"
 sys.path.insert(0, str(REPO))
 
-from mirror.document import parse, render  # noqa: E402
+from mirror.document import parse  # noqa: E402
 from mirror.pagebuild import build_page, page_from_document  # noqa: E402
 
 # Politeness lifted: the replica is local and the point is throughput.  One

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mirror.document import FIELDS, parse, render  # noqa: E402
+from mirror.document import FIELDS, parse  # noqa: E402
 from mirror.manifest import ManifestWriter, Outcome  # noqa: E402
 from mirror.store import write_document  # noqa: E402
 

@@ -6,7 +6,6 @@ reviewed change can always be undone; every write is atomic.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .store import atomic_write, resolve_inside

@@ -75,21 +75,27 @@ def format_summary(summary: dict) -> str:
     return "; ".join(parts)
 
 
-class RunManifest:
-    """Writes one manifest line per outcome, as the items come."""
+class _SignalExtension:
+    """An extension whose methods named after Scrapy signals handle them."""
+
+    SIGNALS: tuple[str, ...] = ()
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.writer = None
 
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        for name in cls.SIGNALS:
+            crawler.signals.connect(getattr(ext, name), signal=getattr(signals, name))
         return ext
+
+
+class RunManifest(_SignalExtension):
+    """Writes one manifest line per outcome, as the items come."""
+
+    SIGNALS = ("spider_opened", "item_scraped", "item_dropped", "spider_closed")
+    writer = None
 
     def spider_opened(self, spider):
         path = manifest_path(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id_of(self.crawler))
@@ -111,20 +117,11 @@ class RunManifest:
             self.writer.close()
 
 
-class RevisitState:
+class RevisitState(_SignalExtension):
     """Keeps, per URL, the validators and document of its last full fetch and
     when the site last answered for it (state.py), for the next runs."""
 
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        ext = cls(crawler)
-        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
+    SIGNALS = ("item_scraped", "item_dropped", "spider_closed")
 
     def item_scraped(self, item, response, spider):
         state = state_of(self.crawler)
@@ -142,19 +139,15 @@ class RevisitState:
         state_of(self.crawler).close()
 
 
-class RunReport:
+class RunReport(_SignalExtension):
     """When the spider closes: log the crawl summary, diff what was fetched
     against the seeds it read, write the reports, and record the verdict."""
 
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.diff_enabled = crawler.settings.getbool("MIRROR_DIFF_ENABLED", True)
+    SIGNALS = ("spider_closed",)
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        ext = cls(crawler)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.diff_enabled = crawler.settings.getbool("MIRROR_DIFF_ENABLED", True)
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .document import Document, FormatError, parse
 from .origin import canonical_site_url, is_site_url

@@ -88,7 +88,7 @@ SEEDS = {
     "blocked.md": f"{SITE}/release/blocked-page",
     "missing.md": f"{SITE}/release/no-such-page",
     # the same release as linked.md, by another file: fetched once
-    "zz/duplicate.md": f"http://beehive.govt.nz/release/kereru-count-reaches-record-high",
+    "zz/duplicate.md": "http://beehive.govt.nz/release/kereru-count-reaches-record-high",
 }
 
 BAD_SEEDS = {

@@ -17,7 +17,7 @@ def test_seeds_are_read_recursively_in_path_order(tmp_path):
 
 def test_duplicates_keep_the_first_and_are_reported(tmp_path):
     write_seed(tmp_path, "a.md", f"{SITE}/release/one")
-    write_seed(tmp_path, "b.md", f"http://beehive.govt.nz/release/one")
+    write_seed(tmp_path, "b.md", "http://beehive.govt.nz/release/one")
     seeds = read_seeds(tmp_path)
     assert len(seeds.seeds) == 1 and seeds.seeds[0].path.endswith("a.md")
     (dropped, kept), = seeds.duplicates
