@@ -10,7 +10,8 @@ class ReleaseItem:
     url: str                      # the real URL requested (the seed's)
     final_url: str                # the real URL answered, after redirects
     status: int                   # HTTP status of the final response
-    html: str = field(default="", repr=False)  # the page as fetched, until it is stored
+    body: bytes = field(default=b"", repr=False)  # the page as fetched, until it is stored
+    encoding: str = ""            # the body's encoding, as Scrapy's response.encoding
     blocked: bool = False         # the bot wall answered instead
     failure: str = ""             # why nothing was fetched ("" when fetched)
     seed_path: str = ""           # the seed file that asked for `url`

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from .store import UNCHANGED, WRITTEN
 
@@ -31,7 +31,7 @@ class Outcome:
     sha1: str = ""           # digest of the document's bytes, when there is one
 
 
-_DEFAULTS = {f.name: f.default for f in fields(Outcome)}
+_DEFAULTS = tuple((f.name, f.default) for f in fields(Outcome))
 
 
 class ManifestWriter:
@@ -42,7 +42,12 @@ class ManifestWriter:
 
     def write(self, outcome: Outcome) -> None:
         # Fields at their defaults are left out: shorter lines, faster reads.
-        record = {k: v for k, v in asdict(outcome).items() if v != _DEFAULTS[k]}
+        # (dataclasses.asdict deep-copies every value: ten times slower.)
+        record = {}
+        for name, default in _DEFAULTS:
+            value = getattr(outcome, name)
+            if value != default:
+                record[name] = value
         line = json.dumps(record, ensure_ascii=False) + "\n"
         os.write(self._fd, line.encode("utf-8"))
 

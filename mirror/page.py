@@ -1,19 +1,21 @@
 """One fetched page → its document on disk: the steps every page takes,
 in the crawl (in process or in worker processes) and in `mirror reparse`.
 
-Pure apart from the write, and cheap to ship to another process: text in,
-a small `PageOutcome` out.
+Pure apart from the write, and cheap to ship to another process: the
+response's bytes in, a small `PageOutcome` out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from w3lib.encoding import html_to_unicode
+
 from .document import holds_a_release, normalise
 from .extract import extract, is_block_page, page_selector
 from .store import UnsafePath, write_document
 
-BLOCKED, EMPTY, UNSAFE, WRITE_ERROR = "blocked", "empty", "unsafe id", "write error"
+BLOCKED, EMPTY, UNSAFE, WRITE_ERROR, BROKEN = "blocked", "empty", "unsafe id", "write error", "extraction error"
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,31 @@ class PageOutcome:
     normalised: bool = False  # normalisation changed what the extractor gave
 
 
+def page_text(body: bytes, encoding: str) -> str:
+    """A response body as text, decoded exactly as Scrapy's `response.text`
+    decodes it (`encoding` is `response.encoding`)."""
+    return html_to_unicode(f"charset={encoding}", body)[1]
+
+
+def store_response(body: bytes, encoding: str, url: str, output_dir: str) -> PageOutcome:
+    """`store_page` on a response's bytes: decoding is part of the page's
+    work, done where the rest of it is done."""
+    return store_page(page_text(body, encoding), url, output_dir)
+
+
 def store_page(html: str, url: str, output_dir: str) -> PageOutcome:
     """Extract the release on the page at `url` (its real address), and write
     it under `output_dir` unless the same bytes are already there."""
-    sel = page_selector(html)
-    if is_block_page(sel):
-        return PageOutcome(BLOCKED, reason="the bot wall answered instead of the page")
-    doc = extract(sel, url)
-    if not holds_a_release(doc):
-        return PageOutcome(EMPTY, reason="page has neither title nor body")
-    tidy = normalise(doc)
+    try:
+        sel = page_selector(html)
+        if is_block_page(sel):
+            return PageOutcome(BLOCKED, reason="the bot wall answered instead of the page")
+        doc = extract(sel, url)
+        if not holds_a_release(doc):
+            return PageOutcome(EMPTY, reason="page has neither title nor body")
+        tidy = normalise(doc)
+    except Exception as exc:  # a page no rule foresaw: one failed page, not a failed crawl
+        return PageOutcome(BROKEN, reason=f"extraction error: {type(exc).__name__}: {exc}")
     try:
         written = write_document(output_dir, tidy)
     except UnsafePath as exc:

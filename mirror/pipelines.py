@@ -1,27 +1,58 @@
-"""Item pipelines: validate what was fetched, then store each page's
-document.  Each counts what it does in the crawl stats under `mirror/`."""
+"""The item pipeline: each release URL's outcome → its document, or the
+reason there is none."""
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-
 from scrapy.exceptions import DropItem
 
-from .manifest import NOT_MODIFIED
-from .page import BLOCKED, store_page
+from .manifest import BLOCKED, NOT_MODIFIED
 from .store import sweep_temporary
+from .workers import WorkerExited, WorkerPool
+
+# Named, not imported: with worker processes, the crawl's own process never
+# loads the extraction code (a tenth of a second of imports).
+STORE_RESPONSE = "mirror.page:store_response"
 
 
-class _StatsPipeline:
+class StorePipeline:
+    """Each outcome of a release URL, in order: a failed fetch is dropped
+    with its reason, a 304 goes on as it is (the document on disk stands for
+    the page), and a page becomes its document under OUTPUT_DIR
+    (page.store_response: decoding, block check, extraction, validation,
+    normalisation, atomic write), in this process or, with
+    EXTRACT_PROCESSES > 0, in that many worker processes, leaving the
+    crawl's own process to the network.
+
+    One pipeline, not one a step: Scrapy spends some 0.1 ms an item on
+    each pipeline it passes through, as much as the checks themselves.
+    What happened is counted in the crawl stats under `mirror/`."""
+
     def __init__(self, crawler):
-        self.crawler = crawler
         self.stats = crawler.stats
+        self.output_dir = crawler.settings.get("OUTPUT_DIR", "output")
+        self.processes = crawler.settings.getint("EXTRACT_PROCESSES", 0)
+        self.pool = None
+        self.store_here = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def open_spider(self):
+        swept = sweep_temporary(self.output_dir)
+        if swept:
+            self.stats.set_value("mirror/temporary_files_swept", swept)
+        if self.processes > 0:
+            # Started now, while the seeds are read; each loads the
+            # extraction code once.
+            self.pool = WorkerPool(self.processes, preload=["mirror.page"])
+        else:
+            from .page import store_response
+            self.store_here = store_response
+
+    def close_spider(self):
+        if self.pool is not None:
+            self.pool.close()
 
     def drop(self, item, stat: str, reason: str):
         """Drop `item`, saying why in the log, the stats and the item itself."""
@@ -29,56 +60,22 @@ class _StatsPipeline:
         self.stats.inc_value(stat)
         raise DropItem(f"{item.url}: {reason}")
 
-
-class ValidatePipeline(_StatsPipeline):
-    """Failed fetches stop here, with their reason; 304s go on as they are."""
-
-    def process_item(self, item):
+    async def process_item(self, item):
         if item.failure:
             self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.failure}")
         self.stats.inc_value("mirror/fetched")
         if item.outcome == NOT_MODIFIED:
             self.stats.inc_value("mirror/not_modified")
-        return item
-
-
-class StorePipeline(_StatsPipeline):
-    """Each page → its document under OUTPUT_DIR (page.store_page: block
-    check, extraction, validation, normalisation, atomic write), in this
-    process or, with EXTRACT_PROCESSES > 0, in that many worker processes,
-    leaving the crawl's own process to the network."""
-
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self.output_dir = crawler.settings.get("OUTPUT_DIR", "output")
-        self.processes = crawler.settings.getint("EXTRACT_PROCESSES", 0)
-        self.pool = None
-
-    def open_spider(self):
-        swept = sweep_temporary(self.output_dir)
-        if swept:
-            self.stats.set_value("mirror/temporary_files_swept", swept)
-        if self.processes > 0:
-            # forkserver: workers forked from a clean process that has loaded
-            # the extraction code once, not from this one, running a reactor
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["mirror.page"])
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=context)
-            for _ in range(self.processes):
-                self.pool.submit(len, "")  # start the workers now, while seeds are read
-
-    def close_spider(self):
+            return item
+        body, item.body = item.body, b""  # not kept past this point: pages are large
+        args = (body, item.encoding, item.final_url, self.output_dir)
         if self.pool is not None:
-            self.pool.shutdown(wait=True)
-
-    async def process_item(self, item):
-        if item.outcome == NOT_MODIFIED:
-            return item  # the document on disk already stands for the page
-        html, item.html = item.html, ""  # not kept past this point: pages are large
-        if self.pool is not None:
-            page = await asyncio.wrap_future(self.pool.submit(store_page, html, item.final_url, self.output_dir))
+            try:
+                page = await self.pool.call(STORE_RESPONSE, *args)
+            except WorkerExited as exc:  # e.g. killed for memory: this page fails, the crawl goes on
+                self.drop(item, "mirror/dropped/worker exited", f"extraction worker died: {exc}")
         else:
-            page = store_page(html, item.final_url, self.output_dir)
+            page = self.store_here(*args)
         if page.outcome == BLOCKED:
             item.blocked = True
         if not page.path:

@@ -34,18 +34,17 @@ DOWNLOAD_HANDLERS = {
     "https": "mirror.handlers.ReplicaDownloadHandler",
 }
 ITEM_PIPELINES = {
-    "mirror.pipelines.ValidatePipeline": 100,
     "mirror.pipelines.StorePipeline": 200,
 }
 # Worker processes that extract and write pages (0: in the crawl's process).
 # Worth it only when pages come fast, e.g. from a local replica.
 EXTRACT_PROCESSES = 0
 # The spider follows no links (it asks for known URLs), so the middlewares
-# that police link-following only cost time on every item.
+# that police link-following only cost time on every item.  (RefererMiddleware
+# stays: without it Scrapy's redirect middlewares warn at every start.)
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 DOWNLOADER_MIDDLEWARES = {
     # after decompression (590) on the way back, so the wall's page is readable

@@ -100,9 +100,8 @@ BAD_SEEDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory):
-    root = tmp_path_factory.mktemp("crawl")
+def crawl_the_site(root, settings: dict | None = None):
+    """The site of PAGES and its SEEDS (good and bad) under `root`, crawled."""
     (root / "site").mkdir()
     replica = Replica(root / "site")
     for name, page in PAGES.items():
@@ -115,10 +114,15 @@ def crawl(tmp_path_factory):
         (seeds / name).parent.mkdir(parents=True, exist_ok=True)
         (seeds / name).write_bytes(data)
     (seeds / "notes.json").write_text("{}")  # not a seed: wrong suffix
-    result = run_crawl(replica.origin, seeds, root / "output")
+    result = run_crawl(replica.origin, seeds, root / "output", settings=settings)
     result.hits = dict(replica.site.hits)
     replica.close()
     return result
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    return crawl_the_site(tmp_path_factory.mktemp("crawl"))
 
 
 def test_linked_template_every_field(crawl):
@@ -239,6 +243,20 @@ def test_every_written_file_is_canonical(crawl):
 
 
 # --- runs of their own -------------------------------------------------------
+
+def _summary(log: str) -> str:
+    return next(line.split("mirror summary: ", 1)[1] for line in log.splitlines() if "mirror summary: " in line)
+
+
+def test_worker_processes_give_the_same_documents_and_outcomes(crawl, tmp_path):
+    in_workers = crawl_the_site(tmp_path, settings={"EXTRACT_PROCESSES": "2"})
+    assert in_workers.returncode == crawl.returncode
+    assert in_workers.files() == crawl.files() and crawl.files()
+    for relative in crawl.files():
+        assert (in_workers.output / relative).read_bytes() == (crawl.output / relative).read_bytes(), relative
+    assert _summary(in_workers.log) == _summary(crawl.log)
+    assert "blocked 1" in _summary(crawl.log) and "empty 1" in _summary(crawl.log)
+
 
 def _one_page_site(replica: Replica, seeds):
     replica.add("linked", PAGES["linked"])

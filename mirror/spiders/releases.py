@@ -143,7 +143,9 @@ class ReleasesSpider(scrapy.Spider):
             return item
         item.etag = response.headers.get(b"ETag", b"").decode("latin-1")
         item.last_modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
-        item.html = response.text  # extracted and stored by the pipelines (page.store_page)
+        # Bytes, not text: decoding is page work, done where extraction is
+        # (pipelines.StorePipeline, page.store_response).
+        item.body, item.encoding = response.body, response.encoding
         return item
 
     def fetch_failed(self, failure) -> ReleaseItem:

@@ -1,0 +1,167 @@
+"""Worker processes driven from the crawl's event loop, with no threads.
+
+`concurrent.futures.ProcessPoolExecutor` feeds its workers from two threads
+of the calling process (a queue feeder and a result manager); in a crawl
+those threads take the GIL from the reactor on every page.  Here each
+worker has one socket pair: a call is pickled onto it, and the result is
+read by the event loop when the socket becomes readable.
+
+A worker that dies fails its pending calls with `WorkerExited` and is
+replaced; the pool goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import importlib
+import multiprocessing
+import signal
+from collections.abc import Callable
+from typing import Any
+
+# Calls sent ahead to one worker: one running, one waiting in its socket, so
+# the worker never idles while the event loop is busy.  More would only fill
+# the socket buffer, and a full buffer would block the event loop.
+AHEAD = 2
+
+
+class WorkerExited(RuntimeError):
+    """The worker process running a call ended before answering."""
+
+
+def _resolve(function: Callable | str, found: dict[str, Callable]) -> Callable:
+    """A function, or one named "module:name" (so the caller need not import it)."""
+    if not isinstance(function, str):
+        return function
+    if function not in found:
+        module, _, name = function.partition(":")
+        found[function] = getattr(importlib.import_module(module), name)
+    return found[function]
+
+
+def _serve(conn) -> None:
+    """A worker's loop: (function, args) in, (ok, result or exception) out."""
+    # Ctrl-C is for the crawl, which then closes the pool in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    found: dict[str, Callable] = {}
+    while True:
+        try:
+            call = conn.recv()
+        except EOFError:
+            return
+        if call is None:
+            return
+        function, args = call
+        try:
+            answer = (True, _resolve(function, found)(*args))
+        except Exception as exc:  # sent back, raised in the caller
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # an answer that does not pickle
+            conn.send((False, RuntimeError(f"{function}: unpicklable answer: {exc}")))
+
+
+class _Worker:
+    def __init__(self, context):
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(child,), daemon=True, name="mirror-worker")
+        self.process.start()
+        child.close()
+        self.pending: collections.deque[asyncio.Future] = collections.deque()
+
+
+class WorkerPool:
+    """`await pool.call(function, *args)` runs `function(*args)` in one of
+    `processes` worker processes; `function` must be importable by name, or
+    be given as "module:name".
+
+    Workers are forked from a forkserver that has imported `preload`, not
+    from the crawl's own process with its running reactor and threads."""
+
+    def __init__(self, processes: int, preload: list[str] | tuple[str, ...] = ()):
+        if processes < 1:
+            raise ValueError(f"a worker pool needs at least one process, not {processes}")
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(list(preload))
+        self.workers = [_Worker(self.context) for _ in range(processes)]
+        self.waiting: collections.deque[tuple[Any, asyncio.Future]] = collections.deque()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+
+    def _watch(self, worker: _Worker) -> None:
+        self.loop.add_reader(worker.conn.fileno(), self._answered, worker)
+
+    async def call(self, function: Callable | str, *args) -> Any:
+        if self.closed:
+            raise RuntimeError("the worker pool is closed")
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+            for worker in self.workers:
+                self._watch(worker)
+        future = self.loop.create_future()
+        self.waiting.append(((function, args), future))
+        self._dispatch()
+        return await future
+
+    def _dispatch(self) -> None:
+        while self.waiting:
+            worker = min(self.workers, key=lambda w: len(w.pending))
+            if len(worker.pending) >= AHEAD:
+                return
+            call, future = self.waiting.popleft()
+            if future.cancelled():
+                continue
+            try:
+                worker.conn.send(call)
+            except Exception as exc:  # an argument that does not pickle, or a dead worker
+                future.set_exception(exc)
+                continue
+            worker.pending.append(future)
+
+    def _answered(self, worker: _Worker) -> None:
+        try:
+            ok, value = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker)
+        else:
+            future = worker.pending.popleft()
+            if not future.cancelled():
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        self._dispatch()
+
+    def _replace(self, worker: _Worker) -> None:
+        """A worker died: fail what it held, start another in its place."""
+        self.loop.remove_reader(worker.conn.fileno())
+        worker.conn.close()
+        worker.process.join(timeout=5)
+        reason = WorkerExited(f"worker process {worker.process.pid} exited with status {worker.process.exitcode}")
+        while worker.pending:
+            future = worker.pending.popleft()
+            if not future.cancelled():
+                future.set_exception(reason)
+        index = self.workers.index(worker)
+        if not self.closed:
+            self.workers[index] = _Worker(self.context)
+            self._watch(self.workers[index])
+
+    def close(self, timeout: float = 30) -> None:
+        """Ask every worker to finish (after its pending calls) and wait."""
+        self.closed = True
+        for worker in self.workers:
+            if self.loop is not None:
+                self.loop.remove_reader(worker.conn.fileno())
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in self.workers:
+            worker.process.join(timeout)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
