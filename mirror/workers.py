@@ -114,8 +114,12 @@ class WorkerPool:
             if future.cancelled():
                 continue
             try:
-                worker.conn.send(call)
-            except Exception as exc:  # an argument that does not pickle, or a dead worker
+                worker.conn.send(call)  # pickled whole before a byte is sent
+            except OSError:  # the worker is gone, and this call with it
+                worker.pending.append(future)
+                self._replace(worker)
+                continue
+            except Exception as exc:  # an argument that does not pickle
                 future.set_exception(exc)
                 continue
             worker.pending.append(future)

@@ -138,3 +138,20 @@ def test_manifest_round_trip_and_torn_line(tmp_path):
         handle.write('{"url": "torn')
     outcomes = read_manifest(path)
     assert list(outcomes) == [f"{SITE}/release/a"] and outcomes[f"{SITE}/release/a"].outcome == "unchanged"
+
+
+def test_manifest_blank_and_foreign_lines_are_skipped_and_fields_kept(tmp_path):
+    path = tmp_path / "m.jsonl"
+    writer = ManifestWriter(path)
+    writer.write(Outcome(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True))
+    writer.close()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('\n[1, 2]\n{"not": "an outcome"}\n')
+    writer = ManifestWriter(path)
+    writer.write(Outcome(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md", sha1="0" * 40))
+    writer.close()
+    outcomes = read_manifest(path)
+    assert outcomes == {
+        f"{SITE}/release/a": Outcome(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True),
+        f"{SITE}/release/b": Outcome(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md",
+                                     sha1="0" * 40)}

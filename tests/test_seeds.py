@@ -27,3 +27,13 @@ def test_duplicates_keep_the_first_and_are_reported(tmp_path):
 def test_missing_folder_is_one_bad_seed(tmp_path):
     seeds = read_seeds(tmp_path / "nope")
     assert seeds.seeds == [] and "does not exist" in seeds.bad[0].reason
+
+
+def test_seed_paths_read_the_same_with_a_trailing_slash(tmp_path):
+    from mirror.seeds import seed_paths
+    write_seed(tmp_path / "seeds", "b/one.md", "https://www.beehive.govt.nz/release/one")
+    write_seed(tmp_path / "seeds", "two.txt", "https://www.beehive.govt.nz/release/two")
+    (tmp_path / "seeds" / ".hidden.md").write_text("not a seed")
+    expected = [str(tmp_path / "seeds" / "b" / "one.md"), str(tmp_path / "seeds" / "two.txt")]
+    assert seed_paths(tmp_path / "seeds") == expected
+    assert seed_paths(f"{tmp_path / 'seeds'}/") == expected

@@ -79,3 +79,14 @@ def test_a_function_given_by_name_is_imported_by_the_worker():
         return await pool.call("textwrap:shorten", "one two three four", 9)
     answer, _ = run(work, processes=1)
     assert answer == "one [...]"
+
+
+def test_a_worker_killed_between_calls_fails_the_next_call_only():
+    async def work(pool):
+        pool.workers[0].process.kill()
+        pool.workers[0].process.join()
+        with pytest.raises(WorkerExited, match="exited with status -9"):
+            await pool.call(abs, -1)
+        return await pool.call(abs, -2)
+    answer, _ = run(work, processes=1)
+    assert answer == 2
