@@ -28,7 +28,7 @@ def cmd_lint(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .diff import diff, exit_status
+    from .diff import SeedReader, diff, exit_status
     from .manifest import read_manifest
     from .report import summary_line, write_reports
     from .runs import new_run_id, point_latest, run_dir
@@ -38,14 +38,16 @@ def cmd_diff(args) -> int:
         if not os.path.isdir(folder):
             print(f"mirror diff: {folder}: not a folder", file=sys.stderr)
             return 2
-    manifest = None
-    if args.manifest:
-        try:
-            manifest = read_manifest(args.manifest)
-        except OSError as exc:
-            print(f"mirror diff: {args.manifest}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-    result = diff(seed_paths(args.seeds), args.output, manifest)
+    # The seeds are read in other processes while this one reads the manifest.
+    with SeedReader(seed_paths(args.seeds), args.processes) as seeds:
+        manifest = None
+        if args.manifest:
+            try:
+                manifest = read_manifest(args.manifest)
+            except OSError as exc:
+                print(f"mirror diff: {args.manifest}: {exc.strerror or exc}", file=sys.stderr)
+                return 2
+        result = diff(seeds, args.output, manifest)
     run_id = new_run_id()
     run = {"id": run_id, "seeds": args.seeds, "output": args.output, "manifest": args.manifest,
            "not_checked": result.not_checked, "duplicates": result.duplicates}
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="output", help="output folder (default: output)")
     p.add_argument("--manifest", help="the run manifest (manifest.jsonl) saying what each fetch gave")
     p.add_argument("--report", help="folder for the reports (default: output/reports/<run-id>)")
+    p.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="processes reading the seeds (default: one per CPU; 1 reads them in this one)")
     p.set_defaults(func=cmd_diff)
 
     p = commands.add_parser("run", help="crawl, then diff and report (a scheduled job)", epilog=EXIT_HELP)

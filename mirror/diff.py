@@ -11,8 +11,11 @@ common case (nothing changed) without parsing.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .document import Document, FormatError, parse, read_head
@@ -98,7 +101,7 @@ def transliteration_note(seed: Document | None) -> str:
 
 def document_entry(url: str, seed: "_Seed", output_path: str, output_data: bytes) -> Entry:
     """unchanged or changed: one seed against the document fetched for it."""
-    if seed.data == output_data:
+    if seed.same_bytes(output_data):
         return Entry(url, UNCHANGED, seed.path, output_path)
     seed_doc, output_doc = seed.doc, parse(output_data.decode("utf-8"))
     fields = seed_doc.changed_fields(output_doc)
@@ -126,7 +129,10 @@ def outcome_entry(seed: "_Seed", outcome: Outcome) -> Entry | None:
 
 # --- reading the trees --------------------------------------------------------
 
-_CHUNK = 1 << 20
+# 64 KiB holds nearly every archive file; a 1 MiB request buffer is above
+# malloc's mmap threshold, and mapping and faulting it in for every file
+# cost five times the read itself.
+_CHUNK = 1 << 16
 
 
 def _read_bytes(path: str) -> bytes | None:
@@ -162,13 +168,34 @@ def document_files(output_dir: str) -> list[str]:
 
 
 class _Seed:
-    """A usable seed; decoded and parsed in full only when a comparison
-    needs it (bytes equal to the output's are settled without either)."""
+    """A usable seed; its bytes read, decoded and parsed only when a
+    comparison needs them (a digest or bytes equal to the output's settle
+    the common case without any of that)."""
 
-    __slots__ = ("path", "data", "url", "date", "_doc")
+    __slots__ = ("path", "_data", "url", "date", "_doc", "_digest")
 
-    def __init__(self, path: str, data: bytes, url: str, date: str, doc: Document | None):
-        self.path, self.data, self.url, self.date, self._doc = path, data, url, date, doc
+    def __init__(self, path: str, data: bytes | None, url: str, date: str, doc: Document | None,
+                 digest: str = ""):
+        self.path, self._data, self.url, self.date, self._doc, self._digest = path, data, url, date, doc, digest
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = _read_bytes(self.path)
+            if self._data is None:
+                raise FormatError("cannot be read")
+        return self._data
+
+    @property
+    def digest(self) -> str:
+        if not self._digest:
+            self._digest = hashlib.sha1(self.data).hexdigest()
+        return self._digest
+
+    def same_bytes(self, data: bytes) -> bool:
+        if self._data is None and self._digest:
+            return self._digest == hashlib.sha1(data).hexdigest()
+        return self.data == data
 
     @property
     def doc(self) -> Document:
@@ -201,6 +228,52 @@ def read_seed(path: str) -> _Seed | Entry:
     if not is_site_url(url):
         return Entry(url, SEED_INVALID, path, reason=f"URL outside beehive.govt.nz: {url}")
     return _Seed(path, data, canonical_site_url(url), date, doc)
+
+
+def scan_seed(path: str) -> tuple[str, str, str] | None:
+    """(url, date, digest) of a seed in the canonical form, for reading in
+    another process; None for anything else, which the caller reads itself."""
+    seed = read_seed(path)
+    if isinstance(seed, Entry) or seed._doc is not None:
+        return None
+    return seed.url, seed.date, seed.digest
+
+
+class SeedReader:
+    """Every seed path read in order, as a _Seed or a seed-invalid Entry.
+
+    With `processes` > 1 the reading and hashing (most of a diff's time)
+    is spread over forked processes, started at once so that the caller can
+    read the manifest meanwhile.  Forking is safe only in a process with no
+    other thread, so a threaded caller (a crawl) reads in-process."""
+
+    def __init__(self, paths: list[str], processes: int = 1, least: int = 1000):
+        self.paths, self._pool, self._scans = paths, None, None
+        if processes > 1 and len(paths) >= least and threading.active_count() == 1:
+            self._pool = multiprocessing.get_context("fork").Pool(processes)
+            # One slice a process, answered in one message each: the pool's
+            # threads then need this process's lock (busy reading the
+            # manifest) only at the end.
+            self._scans = self._pool.map_async(scan_seed, paths, chunksize=-(-len(paths) // processes))
+
+    def __iter__(self) -> Iterator[_Seed | Entry]:
+        if self._scans is None:
+            yield from map(read_seed, self.paths)
+            return
+        for path, scan in zip(self.paths, self._scans.get()):
+            yield read_seed(path) if scan is None else _Seed(path, None, scan[0], scan[1], None, scan[2])
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> SeedReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class _Outputs:
@@ -251,7 +324,7 @@ def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome
     if special is not None:
         return special
     relative = outcome.output
-    if outcome.sha1 and outcome.sha1 == hashlib.sha1(seed.data).hexdigest():
+    if outcome.sha1 and outcome.sha1 == seed.digest:
         outputs.claimed.add(relative)
         return Entry(seed.url, UNCHANGED, seed.path, relative)
     data = outputs.data(relative) if relative else None
@@ -288,11 +361,12 @@ def expected_output(date: str, url: str) -> str | None:
         return None
 
 
-def diff(seed_paths: list[str], output_dir: str, manifest: dict[str, Outcome] | None = None,
+def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str, Outcome] | None = None,
          known_bad: list[tuple[str, str]] = ()) -> DiffResult:
     """Classify every seed (and every new document) against the output.
-    `manifest` is the run's outcomes, None for none; `known_bad` lists
-    (path, reason) of seeds already found unusable."""
+    `seeds` are seed paths, or a SeedReader already reading them; `manifest`
+    is the run's outcomes, None for none; `known_bad` lists (path, reason)
+    of seeds already found unusable."""
     result = DiffResult([Entry("", SEED_INVALID, path, reason=reason) for path, reason in known_bad])
     outputs = _Outputs(output_dir)
     seen: set[str] = set()
@@ -304,8 +378,7 @@ def diff(seed_paths: list[str], output_dir: str, manifest: dict[str, Outcome] | 
         else:
             result.entries.append(entry)
 
-    for path in seed_paths:
-        seed = read_seed(path)
+    for seed in seeds if isinstance(seeds, SeedReader) else map(read_seed, seeds):
         if isinstance(seed, Entry):
             result.entries.append(seed)
             continue
@@ -313,7 +386,10 @@ def diff(seed_paths: list[str], output_dir: str, manifest: dict[str, Outcome] | 
             result.duplicates += 1  # the first seed of a URL speaks for it
             continue
         seen.add(seed.url)
-        entry = manifest_entry(seed, outputs, manifest) if manifest is not None else path_entry(seed, outputs)
+        try:
+            entry = manifest_entry(seed, outputs, manifest) if manifest is not None else path_entry(seed, outputs)
+        except FormatError as exc:  # the seed's head was readable, the rest is not
+            entry = Entry(seed.url, SEED_INVALID, seed.path, reason=str(exc))
         if entry is not None:
             record(entry)
         elif manifest is not None:
@@ -323,7 +399,10 @@ def diff(seed_paths: list[str], output_dir: str, manifest: dict[str, Outcome] | 
     # Looked up by URL only once every seed has claimed its own path, so
     # the URL index covers just the few files left over.
     for seed in deferred:
-        record(url_entry(seed, outputs))
+        try:
+            record(url_entry(seed, outputs))
+        except FormatError as exc:
+            record(Entry(seed.url, SEED_INVALID, seed.path, reason=str(exc)))
     result.entries.extend(_new_documents(outputs, manifest, seen))
     return result
 

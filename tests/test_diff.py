@@ -155,3 +155,77 @@ def test_manifest_blank_and_foreign_lines_are_skipped_and_fields_kept(tmp_path):
         f"{SITE}/release/a": Outcome(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True),
         f"{SITE}/release/b": Outcome(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md",
                                      sha1="0" * 40)}
+
+
+def _mixed_seeds(seeds, out):
+    """Seeds of every kind a diff meets, their outputs and the run's manifest."""
+    import hashlib
+
+    from mirror.document import render as render_doc
+    paths, manifest = [], {}
+    for n in range(12):
+        d = doc(f"r{n}")
+        paths.append(put(seeds, d))
+        fetched = replace(d, title="A new title") if n % 4 == 1 else d
+        put(out, fetched)
+        manifest[d.url] = Outcome(d.url, "written", d.url, 200, relative_path(fetched),
+                                  sha1=hashlib.sha1(render_doc(fetched).encode()).hexdigest())
+    paths.append(put(seeds, doc("r0"), "again/r0.md"))            # a duplicate URL
+    foreign = seeds / "foreign.md"                                # not canonical: parsed in full
+    foreign.write_text(f"---\ntitle: Title r3\ndate: 2022-04-05\nurl: {SITE}/release/r3x\n---\n\nBody.",
+                       encoding="utf-8")
+    paths.append(str(foreign))
+    (seeds / "binary.md").write_bytes(b"\xff\xfe not text")
+    (seeds / "outside.md").write_text(render(replace(doc("x"), url="https://example.org/x")), encoding="utf-8")
+    walled = doc("walled")
+    (seeds / "walled.md").write_bytes(render(walled).encode() + b"\xff tail")  # head fine, body not UTF-8
+    manifest[walled.url] = Outcome(walled.url, "blocked", status=200)
+    paths += [str(seeds / "binary.md"), str(seeds / "outside.md"), str(seeds / "walled.md"),
+              str(seeds / "missing.md")]
+    return paths, manifest
+
+
+def _as_json(result):
+    return (sorted(result.unchanged), [e.as_json() for e in result.entries], result.not_checked,
+            result.duplicates)
+
+
+def test_seeds_read_in_other_processes_give_the_same_diff(tmp_path):
+    from mirror.diff import SeedReader
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    paths, manifest = _mixed_seeds(seeds, out)
+    for outcomes in (manifest, None):
+        alone = diff(paths, str(out), outcomes)
+        with SeedReader(paths, processes=2, least=1) as reader:
+            assert reader._pool is not None  # the test is about the forked path
+            spread = diff(reader, str(out), outcomes)
+        assert _as_json(spread) == _as_json(alone)
+        assert len(alone.unchanged) >= 8 and alone.duplicates == 1
+    statuses = {e.seed.rsplit("/", 1)[-1]: (e.status, e.fields) for e in alone.entries}
+    assert statuses["2022-04-05-r1.md"] == (CHANGED, ["title"])
+    assert [statuses[n][0] for n in ("binary.md", "outside.md", "missing.md")] == [SEED_INVALID] * 3
+
+
+def test_a_seed_whose_body_is_not_utf8_is_seed_invalid_not_a_crash(tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    paths, manifest = _mixed_seeds(seeds, out)
+    walled = next(p for p in paths if p.endswith("walled.md"))
+    for outcomes in (manifest, None):
+        entry = next(e for e in diff(paths, str(out), outcomes).entries if e.seed == walled)
+        assert entry.status == SEED_INVALID and "not UTF-8" in entry.reason
+
+
+def test_a_seed_reader_in_a_threaded_process_reads_in_place(tmp_path):
+    import threading
+
+    from mirror.diff import SeedReader
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with SeedReader([str(tmp_path / "a.md")] * 5, processes=2, least=1) as reader:
+            assert reader._pool is None  # forking beside a thread could deadlock the child
+            assert [e.reason for e in reader] == ["cannot be read"] * 5
+    finally:
+        stop.set()
+        thread.join()
