@@ -16,6 +16,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .document import Document, FormatError, parse, read_head
@@ -231,42 +232,56 @@ def read_seed(path: str) -> _Seed | Entry:
 
 
 def scan_seed(path: str) -> tuple[str, str, str] | None:
-    """(url, date, digest) of a seed in the canonical form, for reading in
-    another process; None for anything else, which the caller reads itself."""
-    seed = read_seed(path)
-    if isinstance(seed, Entry) or seed._doc is not None:
+    """(url, date, digest) of a usable seed in the canonical form, for
+    reading in another process; None for anything else, which the caller
+    reads itself (read_seed) to learn what it is."""
+    data = _read_bytes(path)
+    head = read_head(data) if data is not None else None
+    if head is None or not head[1] or not is_site_url(head[1]):
         return None
-    return seed.url, seed.date, seed.digest
+    return canonical_site_url(head[1]), head[0], hashlib.sha1(data).hexdigest()
+
+
+def scan_slice(paths: list[str]) -> list[tuple[str, str, str] | None]:
+    return [scan_seed(path) for path in paths]
 
 
 class SeedReader:
     """Every seed path read in order, as a _Seed or a seed-invalid Entry.
 
     With `processes` > 1 the reading and hashing (most of a diff's time)
-    is spread over forked processes, started at once so that the caller can
-    read the manifest meanwhile.  Forking is safe only in a process with no
-    other thread, so a threaded caller (a crawl) reads in-process."""
+    is spread over forked processes, one slice each, started at once so
+    that the caller can read the manifest meanwhile.  A slice whose process
+    died is read here instead.  Forking is safe only in a process with no
+    other thread, so a threaded caller (a crawl) reads in place."""
 
     def __init__(self, paths: list[str], processes: int = 1, least: int = 1000):
-        self.paths, self._pool, self._scans = paths, None, None
+        self.paths, self._pool, self._slices = paths, None, []
+        self._size = size = -(-len(paths) // max(processes, 1))
         if processes > 1 and len(paths) >= least and threading.active_count() == 1:
-            self._pool = multiprocessing.get_context("fork").Pool(processes)
-            # One slice a process, answered in one message each: the pool's
-            # threads then need this process's lock (busy reading the
-            # manifest) only at the end.
-            self._scans = self._pool.map_async(scan_seed, paths, chunksize=-(-len(paths) // processes))
+            self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+            # One slice a process, answered in one message: the pool's
+            # thread then needs this process's lock (busy with the manifest)
+            # only at the end.
+            self._slices = [(start, self._pool.submit(scan_slice, paths[start:start + size]))
+                            for start in range(0, len(paths), size)]
 
     def __iter__(self) -> Iterator[_Seed | Entry]:
-        if self._scans is None:
+        if self._pool is None:
             yield from map(read_seed, self.paths)
             return
-        for path, scan in zip(self.paths, self._scans.get()):
-            yield read_seed(path) if scan is None else _Seed(path, None, scan[0], scan[1], None, scan[2])
+        for start, future in self._slices:
+            paths = self.paths[start:start + self._size]
+            try:
+                scans = future.result()
+            except Exception:  # noqa: BLE001 - a dead process: its slice is read here
+                scans = [None] * len(paths)
+            for path, scan in zip(paths, scans, strict=True):
+                yield read_seed(path) if scan is None else _Seed(path, None, scan[0], scan[1], None, scan[2])
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
     def __enter__(self) -> SeedReader:
@@ -313,6 +328,13 @@ def _compare(seed: _Seed, outputs: "_Outputs", relative: str, data: bytes) -> En
         return _unreadable(seed, relative, exc)
 
 
+def unchanged_by_digest(seed: _Seed, outcome: Outcome) -> bool:
+    """True when the run wrote, at the seed's own URL, bytes whose digest is
+    the seed's: the common case, settled without reading the output."""
+    return bool(outcome.sha1) and outcome.outcome in HAS_DOCUMENT and outcome.sha1 == seed.digest and (
+        outcome.final_url == seed.url or not outcome.final_url)
+
+
 def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome]) -> Entry | None:
     """The seed's entry by this run's record of it; None when the run did not
     check it.  A document whose digest matches the seed is unchanged without
@@ -324,7 +346,7 @@ def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome
     if special is not None:
         return special
     relative = outcome.output
-    if outcome.sha1 and outcome.sha1 == seed.digest:
+    if unchanged_by_digest(seed, outcome):
         outputs.claimed.add(relative)
         return Entry(seed.url, UNCHANGED, seed.path, relative)
     data = outputs.data(relative) if relative else None
@@ -386,6 +408,15 @@ def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str,
             result.duplicates += 1  # the first seed of a URL speaks for it
             continue
         seen.add(seed.url)
+        if manifest is not None:  # the common case first, without building an Entry
+            outcome = manifest.get(seed.url)
+            if outcome is None:
+                result.not_checked += 1
+                continue
+            if unchanged_by_digest(seed, outcome):
+                outputs.claimed.add(outcome.output)
+                result.unchanged.append(seed.url)
+                continue
         try:
             entry = manifest_entry(seed, outputs, manifest) if manifest is not None else path_entry(seed, outputs)
         except FormatError as exc:  # the seed's head was readable, the rest is not
@@ -421,7 +452,7 @@ def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_
     manifest), or output files no seed claimed (without one)."""
     if manifest is not None:
         candidates = [(o.url, o.output) for o in manifest.values()
-                      if o.outcome in HAS_DOCUMENT and o.url not in seed_urls and o.output]
+                      if o.url not in seed_urls and o.outcome in HAS_DOCUMENT and o.output]
     else:
         seeded = {archive_url(u) for u in seed_urls}
         # an unclaimed file with a seed's URL is a stale copy, not a new release

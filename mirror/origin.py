@@ -17,8 +17,12 @@ SITE_HOSTS = frozenset({"www.beehive.govt.nz", "beehive.govt.nz"})
 def is_site_url(url: str) -> bool:
     if url.startswith(SITE + "/"):
         return True
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in SITE_HOSTS
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # an unbalanced "[" and the like: not a URL of the site
+        return False
+    return parts.scheme in ("http", "https") and host in SITE_HOSTS
 
 
 def canonical_site_url(url: str) -> str:

@@ -155,6 +155,9 @@ def test_manifest_blank_and_foreign_lines_are_skipped_and_fields_kept(tmp_path):
         f"{SITE}/release/a": Outcome(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True),
         f"{SITE}/release/b": Outcome(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md",
                                      sha1="0" * 40)}
+    # the final URL is written only when it is not the URL requested
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if "release/" in line]
+    assert ['"final_url"' in line for line in lines] == [True, False]
 
 
 def _mixed_seeds(seeds, out):
@@ -229,3 +232,23 @@ def test_a_seed_reader_in_a_threaded_process_reads_in_place(tmp_path):
     finally:
         stop.set()
         thread.join()
+
+
+def _die(paths):
+    import os
+    os._exit(9)
+
+
+def test_a_seed_reading_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import mirror.diff
+    from mirror.diff import SeedReader
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    paths, manifest = _mixed_seeds(seeds, out)
+    alone = diff(paths, str(out), manifest)
+    monkeypatch.setattr(mirror.diff, "scan_slice", _die)  # forked processes see the patch
+    with SeedReader(paths, processes=2, least=1) as reader:
+        spread = diff(reader, str(out), manifest)
+        assert all(isinstance(future.exception(), BrokenProcessPool) for _, future in reader._slices)
+    assert _as_json(spread) == _as_json(alone)

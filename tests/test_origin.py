@@ -33,3 +33,4 @@ def test_site_urls():
     assert is_site_url(f"{SITE}/release/x")
     assert not is_site_url("https://beehive.govt.nz.example.org/release/x")
     assert not is_site_url("ftp://www.beehive.govt.nz/x")
+    assert not is_site_url("https://[www.beehive.govt.nz/x")  # urlsplit raises on it
