@@ -253,12 +253,14 @@ class SeedReader:
     is spread over forked processes, one slice each, started at once so
     that the caller can read the manifest meanwhile.  A slice whose process
     died is read here instead.  Forking is safe only in a process with no
-    other thread, so a threaded caller (a crawl) reads in place."""
+    other thread, so a threaded caller (a crawl) reads in place, and so do
+    fewer than `min_seeds` seeds, where the processes would cost more than
+    they save."""
 
-    def __init__(self, paths: list[str], processes: int = 1, least: int = 1000):
+    def __init__(self, paths: list[str], processes: int = 1, min_seeds: int = 1000):
         self.paths, self._pool, self._slices = paths, None, []
         self._size = size = -(-len(paths) // max(processes, 1))
-        if processes > 1 and len(paths) >= least and threading.active_count() == 1:
+        if processes > 1 and len(paths) >= min_seeds and threading.active_count() == 1:
             self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
             # One slice a process, answered in one message: the pool's
             # thread then needs this process's lock (busy with the manifest)

@@ -199,7 +199,7 @@ def test_seeds_read_in_other_processes_give_the_same_diff(tmp_path):
     paths, manifest = _mixed_seeds(seeds, out)
     for outcomes in (manifest, None):
         alone = diff(paths, str(out), outcomes)
-        with SeedReader(paths, processes=2, least=1) as reader:
+        with SeedReader(paths, processes=2, min_seeds=1) as reader:
             assert reader._pool is not None  # the test is about the forked path
             spread = diff(reader, str(out), outcomes)
         assert _as_json(spread) == _as_json(alone)
@@ -226,7 +226,7 @@ def test_a_seed_reader_in_a_threaded_process_reads_in_place(tmp_path):
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        with SeedReader([str(tmp_path / "a.md")] * 5, processes=2, least=1) as reader:
+        with SeedReader([str(tmp_path / "a.md")] * 5, processes=2, min_seeds=1) as reader:
             assert reader._pool is None  # forking beside a thread could deadlock the child
             assert [e.reason for e in reader] == ["cannot be read"] * 5
     finally:
@@ -248,7 +248,7 @@ def test_a_seed_reading_process_that_dies_costs_nothing_but_time(tmp_path, monke
     paths, manifest = _mixed_seeds(seeds, out)
     alone = diff(paths, str(out), manifest)
     monkeypatch.setattr(mirror.diff, "scan_slice", _die)  # forked processes see the patch
-    with SeedReader(paths, processes=2, least=1) as reader:
+    with SeedReader(paths, processes=2, min_seeds=1) as reader:
         spread = diff(reader, str(out), manifest)
         assert all(isinstance(future.exception(), BrokenProcessPool) for _, future in reader._slices)
     assert _as_json(spread) == _as_json(alone)
