@@ -252,3 +252,33 @@ def test_a_seed_reading_process_that_dies_costs_nothing_but_time(tmp_path, monke
         spread = diff(reader, str(out), manifest)
         assert all(isinstance(future.exception(), BrokenProcessPool) for _, future in reader._slices)
     assert _as_json(spread) == _as_json(alone)
+
+
+def test_mirror_diff_command_gives_one_answer_whatever_its_processes(tmp_path):
+    """Enough seeds (1,200) that `mirror diff` reads them in forked processes."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    writer = ManifestWriter(tmp_path / "manifest.jsonl")
+    for n in range(1200):
+        d = doc(f"many-{n}")
+        put(seeds, d)
+        fetched = replace(d, body="A changed body.") if n % 300 == 7 else d
+        put(out, fetched)
+        writer.write(Outcome(d.url, "written", d.url, 200, relative_path(fetched),
+                             sha1=hashlib.sha1(render(fetched).encode()).hexdigest()))
+    writer.close()
+    reports = []
+    for processes in ("1", "2"):
+        report = tmp_path / f"report-{processes}"
+        done = subprocess.run([sys.executable, "-m", "mirror", "diff", "--seeds", str(seeds), "--output", str(out),
+                               "--manifest", str(tmp_path / "manifest.jsonl"), "--report", str(report),
+                               "--processes", processes], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        data = json.loads((report / "report.json").read_text(encoding="utf-8"))
+        reports.append((data["summary"], data["entries"]))
+    assert reports[0] == reports[1]
+    assert reports[0][0]["unchanged"] == 1196 and reports[0][0]["changed"] == 4
