@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .document import Document, FormatError, parse, read_head
+from .candidates import is_own_address
 from .manifest import BLOCKED, DROPPED, FAILED, HAS_DOCUMENT, Outcome
 from .origin import archive_url, canonical_site_url, is_site_url
 from .store import UnsafePath, relative_path
@@ -44,10 +45,17 @@ class Entry:
     reason: str = ""
     seed_doc: Document | None = None
     output_doc: Document | None = None
+    address: str = ""     # the real address that answered, when it is not `url`
+    tried: list[str] = field(default_factory=list)  # for gone: every address asked
 
     def as_json(self) -> dict:
-        return {"url": self.url, "status": self.status, "seed": self.seed, "output": self.output,
+        data = {"url": self.url, "status": self.status, "seed": self.seed, "output": self.output,
                 "fields": self.fields, "reason": self.reason}
+        if self.address:
+            data["address"] = self.address
+        if self.tried:
+            data["tried"] = self.tried
+        return data
 
 
 @dataclass
@@ -56,6 +64,7 @@ class DiffResult:
     unchanged: list[str] = field(default_factory=list)     # URLs of unchanged seeds
     not_checked: int = 0        # seeds the run did not request
     duplicates: int = 0         # seed files repeating another seed's URL
+    missing: dict | None = None  # what the site index lists and no seed has (missing_from_archive)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(CLASSES, 0)
@@ -89,15 +98,18 @@ def old_extractor_reason(seed: Document, fetched: Document, fields: list[str]) -
             "link texts: the archive's old extractor took body links as " + " and ".join(fields))
 
 
-def transliteration_note(seed: Document | None) -> str:
-    """A note when the seed URL may not be the release's real address."""
-    if seed is None:
-        return ""
-    dropped = sorted({ch for ch in seed.title if not ch.isascii() and not ch.isspace()})
+def gone_reason(status: int, tried: list[str], seed: Document | None) -> str:
+    """Why a seed is gone: the site refused every address asked.  When only
+    the archive url was asked and the title holds characters the archive's
+    id rule drops, the real address is still unknown: say so."""
+    if len(tried) > 1:
+        return f"the site answered {status} at the last of {len(tried)} addresses tried, and 404 or 410 at the others"
+    dropped = sorted({ch for ch in seed.title if not ch.isascii() and not ch.isspace()}) if seed else []
     if not dropped:
-        return ""
-    return ("; the seed URL may be a transliteration (its title holds " + " ".join(dropped)
-            + ", which the archive's id rule strips or drops), so the release may still live at its real address")
+        return f"the site answered {status}"
+    return (f"the site answered {status}; the seed URL may be a transliteration (its title holds "
+            + " ".join(dropped) + ", which the archive's id rule drops) and no real address could be "
+            "rebuilt from the title: `mirror index` may find the release's address")
 
 
 def document_entry(url: str, seed: "_Seed", output_path: str, output_data: bytes) -> Entry:
@@ -117,15 +129,22 @@ def outcome_entry(seed: "_Seed", outcome: Outcome) -> Entry | None:
     url = seed.url
     if outcome.outcome == BLOCKED:
         return Entry(url, BLOCKED, seed.path, reason="the bot wall answered instead of the page", seed_doc=seed.doc)
+    tried = list(outcome.tried) or [url]
     if outcome.outcome in (FAILED, DROPPED):
         if outcome.status in (404, 410):
-            return Entry(url, GONE, seed.path, reason=f"the site answered {outcome.status}"
-                         + transliteration_note(seed.doc), seed_doc=seed.doc)
-        return Entry(url, FAILED, seed.path, reason=outcome.reason or "no document", seed_doc=seed.doc)
-    if outcome.final_url and outcome.final_url != url and archive_url(outcome.final_url) != archive_url(url):
-        return Entry(url, MOVED, seed.path, outcome.output,
-                     reason=f"redirected to {outcome.final_url}", seed_doc=seed.doc)
+            return Entry(url, GONE, seed.path, reason=gone_reason(outcome.status, tried, seed.doc), seed_doc=seed.doc,
+                         tried=tried)
+        return Entry(url, FAILED, seed.path, reason=outcome.reason or "no document", seed_doc=seed.doc,
+                     address=address_of(outcome))
+    if outcome.final_url and not is_own_address(url, tried[-1], outcome.final_url):
+        return Entry(url, MOVED, seed.path, outcome.output, reason=f"redirected to {outcome.final_url}",
+                     seed_doc=seed.doc, address=outcome.final_url)
     return None
+
+
+def address_of(outcome: Outcome) -> str:
+    """The real address that answered, when it is not the seed's url."""
+    return outcome.final_url if outcome.final_url and outcome.final_url != outcome.url else ""
 
 
 # --- reading the trees --------------------------------------------------------
@@ -333,8 +352,10 @@ def _compare(seed: _Seed, outputs: "_Outputs", relative: str, data: bytes) -> En
 def unchanged_by_digest(seed: _Seed, outcome: Outcome) -> bool:
     """True when the run wrote, at the seed's own URL, bytes whose digest is
     the seed's: the common case, settled without reading the output."""
-    return bool(outcome.sha1) and outcome.outcome in HAS_DOCUMENT and outcome.sha1 == seed.digest and (
-        outcome.final_url == seed.url or not outcome.final_url)
+    if not (outcome.sha1 and outcome.outcome in HAS_DOCUMENT and outcome.sha1 == seed.digest):
+        return False
+    final = outcome.final_url
+    return not final or final == seed.url or is_own_address(seed.url, (outcome.tried or (seed.url,))[-1], final)
 
 
 def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome]) -> Entry | None:
@@ -353,9 +374,11 @@ def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome
         return Entry(seed.url, UNCHANGED, seed.path, relative)
     data = outputs.data(relative) if relative else None
     if data is None:
-        return Entry(seed.url, FAILED, seed.path, relative, seed_doc=seed.doc,
+        return Entry(seed.url, FAILED, seed.path, relative, seed_doc=seed.doc, address=address_of(outcome),
                      reason=f"the manifest names {relative or 'no file'}, which cannot be read")
-    return _compare(seed, outputs, relative, data)
+    entry = _compare(seed, outputs, relative, data)
+    entry.address = address_of(outcome)
+    return entry
 
 
 def path_entry(seed: _Seed, outputs: "_Outputs") -> Entry | None:
@@ -467,6 +490,20 @@ def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_
             found.append(Entry(url, NEW, "", relative, reason="no seed has this release",
                                output_doc=outputs.document(relative)))
     return found
+
+
+def missing_from_archive(index_entries: Iterable[tuple[str, str, str]], seed_urls: set[str]) -> dict:
+    """The site index's releases (address, archive url, date) that no seed
+    has: how many, how many a year, and their addresses, newest first."""
+    addresses, by_year = [], {}
+    for address, archived, day in index_entries:
+        if archived in seed_urls or address in seed_urls:
+            continue
+        addresses.append(address)
+        year = day[:4] or "undated"
+        by_year[year] = by_year.get(year, 0) + 1
+    return {"count": len(addresses), "by_year": dict(sorted(by_year.items(), reverse=True)),
+            "addresses": addresses}
 
 
 def exit_status(result: DiffResult) -> int:

@@ -9,9 +9,11 @@ from datetime import datetime, timezone
 from scrapy import signals
 
 from . import diff as diffing
+from .candidates import is_own_address
 from .commands.crawl import EXIT_STAT
 from .manifest import BLOCKED, DROPPED, FAILED, NOT_MODIFIED, ManifestWriter, Outcome, read_manifest
-from .state import state_of
+from .siteindex import SiteIndex, index_path
+from .state import state_dir, state_of
 from .report import summary_line, write_reports
 from .runs import manifest_path, new_run_id, point_latest, run_dir
 
@@ -40,7 +42,8 @@ def run_summary(stats: dict) -> dict:
         "seeds read": stats.get("mirror/seeds/read", 0),
         "bad seeds": stats.get("mirror/seeds/bad", 0),
         "duplicates": stats.get("mirror/seeds/duplicate", 0),
-        "requested": stats.get("mirror/seeds/requested", 0) + stats.get("mirror/discovered", 0),
+        "requested": (stats.get("mirror/seeds/requested", 0) + stats.get("mirror/discovered", 0)
+                      + stats.get("mirror/index/missing_requested", 0)),
         "fetched": stats.get("mirror/fetched", 0),
         "not modified": stats.get("mirror/not_modified", 0),
         "written": stats.get("mirror/written", 0),
@@ -104,17 +107,26 @@ class RunManifest(_SignalExtension):
 
     def item_scraped(self, item, response, spider):
         self.writer.write(Outcome(item.url, item.outcome, item.final_url, item.status, item.output_path,
-                                  seed=item.seed_path, discovered=item.discovered, sha1=item.sha1))
+                                  seed=item.seed_path, discovered=item.discovered, sha1=item.sha1,
+                                  tried=item.tried))
 
     def item_dropped(self, item, response, exception, spider):
         outcome = FAILED if item.failure else BLOCKED if item.blocked else DROPPED
         self.writer.write(Outcome(item.url, outcome, item.final_url, item.status,
                                   reason=item.failure or item.reason or str(exception),
-                                  seed=item.seed_path, discovered=item.discovered))
+                                  seed=item.seed_path, discovered=item.discovered, tried=item.tried))
 
     def spider_closed(self, spider, reason):
         if self.writer:
             self.writer.close()
+
+
+def address_to_remember(item) -> str:
+    """Where to ask for the seed's release next time: where it answered, or,
+    when a redirect led to another release, the address asked (so that the
+    redirect is seen again, and its end noticed)."""
+    asked = item.tried[-1] if item.tried else item.url
+    return item.final_url if is_own_address(item.url, asked, item.final_url) else asked
 
 
 class RevisitState(_SignalExtension):
@@ -129,7 +141,7 @@ class RevisitState(_SignalExtension):
             state.mark_checked(item.url)
         else:
             state.remember(item.url, etag=item.etag, last_modified=item.last_modified,
-                           output=item.output_path, sha1=item.sha1)
+                           output=item.output_path, sha1=item.sha1, address=address_to_remember(item))
 
     def item_dropped(self, item, response, exception, spider):
         if item.status in (404, 410):
@@ -137,6 +149,18 @@ class RevisitState(_SignalExtension):
 
     def spider_closed(self, spider, reason):
         state_of(self.crawler).close()
+
+
+def missing_in_index(settings, seed_set) -> dict | None:
+    """What the site index lists and no seed has, when there is an index."""
+    index = SiteIndex.open_existing(index_path(state_dir(settings)))
+    if index is None:
+        return None
+    try:
+        seed_urls = {seed.url for seed in seed_set.seeds} | {dropped.url for dropped, _ in seed_set.duplicates}
+        return diffing.missing_from_archive(index.entries(), seed_urls)
+    finally:
+        index.close()
 
 
 class RunReport(_SignalExtension):
@@ -171,6 +195,8 @@ class RunReport(_SignalExtension):
         result = diffing.diff([seed.path for seed in seed_set.seeds if seed.path], output_dir, manifest,
                               known_bad=[(bad.path, bad.reason) for bad in seed_set.bad])
         result.duplicates = len(seed_set.duplicates)
+        if getattr(spider, "covers_all_seeds", False):
+            result.missing = missing_in_index(settings, seed_set)
         started = self.crawler.stats.get_value("start_time")
         run = {"id": run_id, "started": started.isoformat() if started else None,
                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),

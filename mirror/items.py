@@ -22,3 +22,4 @@ class ReleaseItem:
     etag: str = ""                # the page's validators, for the next run's
     last_modified: str = ""       # conditional request
     reason: str = ""              # set when a pipeline drops the item: why
+    tried: tuple[str, ...] = ()   # the addresses asked for `url`, in order (the last one answered)

@@ -29,6 +29,7 @@ class Outcome:
     seed: str = ""           # the seed file that asked for `url`
     discovered: bool = False  # found by the crawl, not asked for by a seed
     sha1: str = ""           # digest of the document's bytes, when there is one
+    tried: tuple[str, ...] = ()  # the addresses asked, in order, when not just `url`
 
 
 _DEFAULTS = tuple((f.name, f.default) for f in fields(Outcome))
@@ -55,6 +56,11 @@ class ManifestWriter:
             record.pop("final_url", None)
         elif not outcome.final_url:
             record["final_url"] = ""
+        if "tried" in record:
+            if list(outcome.tried) == [outcome.url]:
+                del record["tried"]  # the common case: asked at the seed's own url
+            else:
+                record["tried"] = list(outcome.tried)
         line = json.dumps(record, ensure_ascii=False) + "\n"
         os.write(self._fd, line.encode("utf-8"))
 

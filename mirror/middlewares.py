@@ -14,7 +14,7 @@ from .state import state_of
 logger = logging.getLogger(__name__)
 
 # Request meta keys
-RELEASE = "mirror_release"          # a release page request (not robots.txt, listings, feeds)
+RELEASE = "mirror_release"          # on a release page request: the URL of the seed it asks for
 KNOWN = "mirror_known"              # (output path, sha1) of the document the validators stand for
 WALL_RETRIES = "mirror_wall_retries"
 STOPPED = "not sent: the site is refusing the crawler"
@@ -37,9 +37,12 @@ class ConditionalRequestsMiddleware:
     def process_request(self, request):
         if not request.meta.get(RELEASE) or b"If-None-Match" in request.headers:
             return None
-        known = state_of(self.crawler).get(request.url)
+        seed_url = request.meta[RELEASE]
+        known = state_of(self.crawler).get(seed_url)
         if known is None or not known.output or not (known.etag or known.last_modified):
             return None
+        if (known.address or seed_url) != request.url:
+            return None  # the validators belong to the page at another address
         if not os.path.exists(os.path.join(self.output_dir, known.output)):
             return None  # a 304 would leave nothing to stand for the page
         if known.etag:

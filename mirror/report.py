@@ -122,15 +122,19 @@ _md_env.filters["cell"] = md_cell
 
 
 def report_data(result: DiffResult, run: dict) -> dict:
-    return {"run": run, "summary": result.counts(),
+    data = {"run": run, "summary": result.counts(),
             "entries": [entry.as_json() for entry in result.to_review()]}
+    if result.missing is not None:
+        data["missing"] = result.missing
+    return data
 
 
 def _context(result: DiffResult, run: dict) -> dict:
     entries = result.to_review()
     groups = [(cls, [e for e in entries if e.status == cls]) for cls in CLASSES]
     return {"run": run, "summary": result.counts(), "groups": groups, "entries": entries,
-            "classes": CLASSES, "to_review": TO_REVIEW, "fields": ("title", "date", "url") + LIST_KEYS}
+            "classes": CLASSES, "to_review": TO_REVIEW, "fields": ("title", "date", "url") + LIST_KEYS,
+            "missing": result.missing}
 
 
 def render_markdown(result: DiffResult, run: dict) -> str:

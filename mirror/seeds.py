@@ -16,6 +16,7 @@ class Seed:
     path: str       # as found under the seeds folder (joined with it)
     url: str        # the page to fetch, on https://www.beehive.govt.nz
     date: str = ""  # the release's date in the seed (YYYY-MM-DD)
+    title: str = ""  # the release's title in the seed: where its real address comes from
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def seed_document(data: bytes) -> Document:
 def read_seed(path: str) -> Seed:
     with open(path, "rb") as handle:
         doc = seed_document(handle.read())
-    return Seed(path, canonical_site_url(doc.url), doc.date)
+    return Seed(path, canonical_site_url(doc.url), doc.date, doc.title)
 
 
 def read_seeds(folder: str | os.PathLike) -> SeedSet:

@@ -23,9 +23,12 @@ CREATE TABLE IF NOT EXISTS pages (
     last_modified TEXT NOT NULL DEFAULT '',
     output TEXT NOT NULL DEFAULT '',
     sha1 TEXT NOT NULL DEFAULT '',
-    checked REAL NOT NULL DEFAULT 0
+    checked REAL NOT NULL DEFAULT 0,
+    address TEXT NOT NULL DEFAULT ''
 )
 """
+# Columns added since the first release of the state file, for old files.
+_ADDED = {"address": "ALTER TABLE pages ADD COLUMN address TEXT NOT NULL DEFAULT ''"}
 _COMMIT_EVERY = 200  # rows: a killed run loses at most this much memory, never correctness
 
 
@@ -37,6 +40,7 @@ class PageState:
     output: str
     sha1: str
     checked: float
+    address: str      # the real address that answered for `url` (its seed's archive url)
 
 
 def state_dir(settings) -> Path:
@@ -49,22 +53,29 @@ class State:
         self.db = sqlite3.connect(os.fspath(path))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
+        for name, statement in _ADDED.items():
+            if name not in columns:
+                self.db.execute(statement)
         self.db.commit()
         self._pending = 0
 
     def get(self, url: str) -> PageState | None:
-        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked FROM pages WHERE url = ?",
-                              (url,)).fetchone()
+        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked, address FROM pages "
+                              "WHERE url = ?", (url,)).fetchone()
         return PageState(*row) if row else None
 
     def remember(self, url: str, *, etag: str, last_modified: str, output: str, sha1: str,
-                 checked: float | None = None) -> None:
-        """The page as last fetched in full: its validators and its document."""
+                 address: str = "", checked: float | None = None) -> None:
+        """The page as last fetched in full: its validators, its document and
+        the address it answered at."""
         self.db.execute(
-            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked) VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked, address) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
-            "output = excluded.output, sha1 = excluded.sha1, checked = excluded.checked",
-            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked))
+            "output = excluded.output, sha1 = excluded.sha1, checked = excluded.checked, "
+            "address = excluded.address",
+            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked, address))
         self._wrote()
 
     def mark_checked(self, url: str, checked: float | None = None) -> None:
@@ -73,6 +84,10 @@ class State:
                         "ON CONFLICT(url) DO UPDATE SET checked = excluded.checked",
                         (url, time.time() if checked is None else checked))
         self._wrote()
+
+    def addresses(self) -> dict[str, str]:
+        """The real address each URL last answered at, where one is known."""
+        return dict(self.db.execute("SELECT url, address FROM pages WHERE address != ''"))
 
     def checked_times(self) -> dict[str, float]:
         return dict(self.db.execute("SELECT url, checked FROM pages WHERE checked > 0"))

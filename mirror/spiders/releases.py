@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 
 import scrapy
 
+from ..candidates import candidate_addresses
 from ..discover import feed_links, listing_links
 from ..failures import failure_reason
 from ..items import ReleaseItem
@@ -23,7 +24,12 @@ from ..origin import SITE, archive_url, canonical_site_url, is_site_url
 from ..revisit import choose
 from ..runs import manifest_path
 from ..seeds import BadSeed, Seed, SeedSet, read_seeds
-from ..state import state_of
+from ..siteindex import Listed, SiteIndex, index_path
+from ..state import state_dir, state_of
+
+# The site answers these for an address it does not have: the release may
+# still live at the seed's next candidate address.
+NOT_HERE = (404, 410)
 
 
 def _count(name: str, value: str | None) -> int | None:
@@ -47,6 +53,9 @@ class ReleasesSpider(scrapy.Spider):
         self.budget = _count("budget", budget)
         self.discover = _count("discover", discover) or 0
         self.known_urls: set[str] = set()   # real and archive forms of every URL asked for
+        self.remembered: dict[str, str] = {}     # seed URL -> the address a previous run found
+        self.indexed: dict[str, list[str]] = {}  # archive URL -> the site index's addresses
+        self.site_index: SiteIndex | None = None
 
     # --- seeds ------------------------------------------------------------------
 
@@ -74,21 +83,21 @@ class ReleasesSpider(scrapy.Spider):
         stats.set_value("mirror/seeds/bad", len(seeds.bad))
         stats.set_value("mirror/seeds/duplicate", len(seeds.duplicates))
 
-    def plan(self, seeds: SeedSet) -> list[Seed]:
+    def plan(self, seeds: SeedSet, budget: int | None) -> list[Seed]:
         """The seeds this run requests: those not done yet when resuming,
-        then the revisit policy's choice when there is a budget."""
+        then the revisit policy's choice within `budget` when there is one."""
         chosen = seeds.seeds
         done = self.done_urls()
         if done:
             chosen = [seed for seed in chosen if seed.url not in done]
             self.logger.info("resuming: %d seeds already have an outcome in this run", len(seeds.seeds) - len(chosen))
-        if self.budget is not None:
+        if budget is not None:
             revisit_days = self.settings.getint("REVISIT_DAYS", 30)
-            plan = choose(chosen, state_of(self.crawler).checked_times(), self.budget,
+            plan = choose(chosen, state_of(self.crawler).checked_times(), budget,
                           datetime.now(timezone.utc).date(), revisit_days)
-            if self.budget < plan.needed:
+            if budget < plan.needed:
                 self.logger.warning("a daily budget of %d cannot check %d seeds every %d days with %d recent "
-                                    "ones every day: it needs %d", self.budget, len(chosen), revisit_days,
+                                    "ones every day: it needs %d", budget, len(chosen), revisit_days,
                                     plan.recent, plan.needed)
             self.crawler.stats.set_value("mirror/seeds/not_chosen", len(chosen) - len(plan.chosen))
             chosen = plan.chosen
@@ -100,13 +109,45 @@ class ReleasesSpider(scrapy.Spider):
         path = manifest_path(self.settings.get("OUTPUT_DIR", "output"), run_id) if run_id else None
         return set(read_manifest(path)) if path and os.path.exists(path) else set()
 
+    def load_addresses(self) -> None:
+        """What earlier runs and the site index know of real addresses."""
+        self.remembered = state_of(self.crawler).addresses()
+        self.site_index = SiteIndex.open_existing(index_path(state_dir(self.settings)))
+        if self.site_index is not None:
+            self.indexed = self.site_index.by_archive_url()
+            self.crawler.stats.set_value("mirror/index/size", sum(map(len, self.indexed.values())))
+
+    @property
+    def covers_all_seeds(self) -> bool:
+        """A run over the whole seed set (not -a url= or -a limit=)."""
+        return not self.only_url and self.limit is None
+
+    def missing(self, seeds: SeedSet) -> list[Seed]:
+        """Releases the site index lists that no seed has, newest first: asked
+        for like seeds, and reported new; only in a run over every seed."""
+        if self.site_index is None or not self.covers_all_seeds:
+            return []
+        seeded = {seed.url for seed in seeds.seeds} | {dropped.url for dropped, _ in seeds.duplicates}
+        return [Seed("", address, day) for address, archived, day in self.site_index.entries()
+                if archived not in seeded and address not in seeded]
+
     async def start(self):
         seeds = self.load_seeds()
         self.report_seeds(seeds)
-        chosen = self.plan(seeds)
+        self.load_addresses()
+        missing = self.missing(seeds)
+        if missing:
+            done = self.done_urls()
+            missing = [seed for seed in missing if seed.url not in done]
+        if self.budget is not None:
+            missing = missing[:self.budget]  # the releases the archive lacks come first
+        chosen = self.plan(seeds, None if self.budget is None else self.budget - len(missing))
         self.seed_set = seeds  # all of them: the diff counts those not chosen as not checked
         self.crawler.stats.set_value("mirror/seeds/requested", len(chosen))
-        self.remaining_budget = None if self.budget is None else self.budget - len(chosen)
+        self.crawler.stats.set_value("mirror/index/missing_requested", len(missing))
+        self.remaining_budget = None if self.budget is None else self.budget - len(chosen) - len(missing)
+        for seed in missing:
+            yield self.release_request(seed, discovered=True)
         for seed in chosen:
             yield self.release_request(seed)
         for page in range(self.discover):
@@ -116,13 +157,23 @@ class ReleasesSpider(scrapy.Spider):
             yield scrapy.Request(f"{SITE}/releases/feed", callback=self.parse_feed, errback=self.listing_failed)
 
     def release_request(self, seed: Seed, discovered: bool = False) -> scrapy.Request:
-        self.known_urls.update((seed.url, archive_url(seed.url)))
+        if discovered:
+            addresses = [seed.url]  # a real address, as the site listed it
+        else:
+            addresses = candidate_addresses(seed.url, seed.title, self.remembered.get(seed.url),
+                                            self.indexed.get(seed.url, ()))
+        self.known_urls.update((seed.url, archive_url(seed.url), *addresses))
+        return self.address_request(seed, discovered, tuple(addresses), 0)
+
+    def address_request(self, seed: Seed, discovered: bool, addresses: tuple[str, ...], attempt: int):
+        """The request for the seed's release at its `attempt`-th candidate address."""
         # 304 reaches the callback: it means "unchanged since the document on disk".
         # dont_filter: URLs are already unique here, and two seeds may
         # redirect to one page: each needs its own outcome.
-        return scrapy.Request(seed.url, callback=self.parse_release, errback=self.fetch_failed,
-                              cb_kwargs={"seed": seed, "discovered": discovered},
-                              meta={RELEASE: True, "handle_httpstatus_list": [304]}, dont_filter=True)
+        return scrapy.Request(addresses[attempt], callback=self.parse_release, errback=self.fetch_failed,
+                              cb_kwargs={"seed": seed, "discovered": discovered, "addresses": addresses,
+                                         "attempt": attempt},
+                              meta={RELEASE: seed.url, "handle_httpstatus_list": [304]}, dont_filter=True)
 
     # --- releases ---------------------------------------------------------------
 
@@ -130,9 +181,10 @@ class ReleasesSpider(scrapy.Spider):
     # source of every generator callback, for each response, to warn about
     # `return` values.
 
-    def parse_release(self, response, seed: Seed, discovered: bool = False) -> ReleaseItem:
+    def parse_release(self, response, seed: Seed, discovered: bool = False, addresses: tuple[str, ...] = (),
+                      attempt: int = 0) -> ReleaseItem:
         item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
-                           seed_path=seed.path, discovered=discovered)
+                           seed_path=seed.path, discovered=discovered, tried=addresses[:attempt + 1])
         if response.status == 304:
             known = response.meta.get(KNOWN)
             if known is None:  # validators we did not send: nothing stands for the page
@@ -148,18 +200,24 @@ class ReleasesSpider(scrapy.Spider):
         item.body, item.encoding = response.body, response.encoding
         return item
 
-    def fetch_failed(self, failure) -> ReleaseItem:
+    def fetch_failed(self, failure) -> ReleaseItem | scrapy.Request:
         request = failure.request
-        seed = request.cb_kwargs["seed"]
+        kwargs = request.cb_kwargs
+        seed, addresses, attempt = kwargs["seed"], kwargs["addresses"], kwargs["attempt"]
         reason, status = failure_reason(failure.value)
+        if status in NOT_HERE and attempt + 1 < len(addresses):
+            self.crawler.stats.inc_value("mirror/addresses/next_candidate")
+            return self.address_request(seed, kwargs["discovered"], addresses, attempt + 1)
         response = getattr(failure.value, "response", None)
         return ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
                            status=status or 0, failure=reason, seed_path=seed.path,
-                           discovered=request.cb_kwargs.get("discovered", False))
+                           discovered=kwargs["discovered"], tried=addresses[:attempt + 1])
 
     # --- discovery --------------------------------------------------------------
 
     def discovered(self, links: list[tuple[str, date | None]], source: str):
+        if links:
+            self.record_listed(links)
         fresh = 0
         for href, _ in links:
             url = canonical_site_url(href)
@@ -175,6 +233,16 @@ class ReleasesSpider(scrapy.Spider):
         dates = [d for _, d in links if d]
         self.logger.info("%s: %d releases listed%s, %d not in the seeds", source, len(links),
                          f" ({min(dates)} to {max(dates)})" if dates else "", fresh)
+
+    def record_listed(self, links: list[tuple[str, date | None]]) -> None:
+        """Listing and feed links feed the site index too."""
+        if self.site_index is None:
+            self.site_index = SiteIndex(index_path(state_dir(self.settings)))
+        self.site_index.add(Listed(canonical_site_url(href), day) for href, day in links)
+
+    def closed(self, reason):
+        if self.site_index is not None:
+            self.site_index.close()
 
     def parse_listing(self, response):
         yield from self.discovered(listing_links(response.text, response.url), response.url)
