@@ -65,6 +65,17 @@ def cmd_run(args) -> int:
     return run_crawl(args.settings, args.arguments, resume=args.resume)
 
 
+def cmd_index(args) -> int:
+    from .job import run_index
+
+    spider_args = {}
+    if args.government:
+        spider_args["government"] = ",".join(args.government)
+    if args.type:
+        spider_args["type"] = ",".join(args.type)
+    return run_index(args.settings, spider_args)
+
+
 def cmd_accept(args) -> int:
     from .accept import accept
 
@@ -120,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a spider argument, as for scrapy crawl")
     p.add_argument("--resume", action="store_true", help="continue the run that was interrupted")
     p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser("index", help="read the site search into the site index (incremental, resumable)",
+                            epilog="exit status: 0 done; 2 a listing page could not be read; 3 another run is active")
+    p.add_argument("--government", action="append", metavar="ID",
+                   help="a government_facet id (repeatable; default: all eleven since 1993)")
+    p.add_argument("--type", action="append", choices=["article", "speech"],
+                   help="a content type (repeatable; default: article)")
+    p.add_argument("-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+                   help="a Scrapy setting, as for scrapy crawl")
+    p.set_defaults(func=cmd_index)
 
     p = commands.add_parser("reparse", help="rebuild documents from archived responses, without network")
     p.add_argument("warcs", nargs="+", metavar="WARC", help="WARC files written by the crawl")

@@ -1,8 +1,13 @@
-"""Release links on listing pages and feeds (SITE.md), with their dates.
+"""Release links on listing pages, search pages and feeds, with their dates.
 
 Pure functions over the text of a response.  Listing items give their date
 as an ISO `time[datetime]`; where that attribute is missing the visible
 date is parsed (dateparser), and a feed's pubDate is RFC 822.
+
+The site search's markup has not been seen whole, so its results are read
+tolerantly: a link to a `/release/`, `/speech/` or `/node/` page and a
+`time[datetime]` inside one result container (an `article`, `.views-row`
+or `.search-result`) make a result.
 """
 
 from __future__ import annotations
@@ -16,6 +21,15 @@ from parsel import Selector
 from .extract import text_date, utc_date
 
 Link = tuple[str, "date | None"]
+
+# Result containers, outermost kinds first: a result may be an article
+# inside a views row; the first container to give a link and a time wins.
+_RESULTS = ("main .views-row, main .search-result, main article, main li.search-result")
+_PAGE_LINK = ('a[href*="/release/"], a[href*="/speech/"], a[href*="/node/"]')
+# What marks a search page that has no results: Drupal views and search
+# forms carry these words in their classes, ids and actions.
+_SEARCH_MARKS = ('main [class*="view"], main [class*="search"], main [id*="search"], '
+                 'main form[action*="search"]')
 
 
 def _iso(value: str | None) -> date | None:
@@ -57,3 +71,31 @@ def feed_links(xml: str, feed_url: str) -> list[Link]:
             when = date.fromisoformat(found) if found else None
         links.append((urljoin(feed_url, href), when))
     return links
+
+
+def search_results(html: str, page_url: str) -> list[Link]:
+    """(absolute URL, UTC date) of each result of a site search page, in
+    page order, each address once."""
+    sel = Selector(text=html)
+    found: dict[str, date | None] = {}
+    for box in sel.css(_RESULTS):
+        href = box.css(_PAGE_LINK).xpath("@href").get()
+        stamp = box.css("time::attr(datetime)").get()
+        if not href or stamp is None:
+            continue
+        url = urljoin(page_url, href.strip())
+        if found.get(url) is None:
+            found[url] = _iso(stamp)
+    return list(found.items())
+
+
+def looks_like_search_page(html: str) -> bool:
+    """True for a page that is a search listing, even one with no results
+    (the end of the paging); False for anything else the site might answer
+    with: a block page, a release, an error or home page."""
+    sel = Selector(text=html)
+    if not sel.css("main") or sel.css("article.node--view-mode-full"):
+        return False
+    if sel.xpath('//iframe[contains(@src, "_Incapsula_Resource")]'):
+        return False
+    return bool(sel.css(_SEARCH_MARKS))

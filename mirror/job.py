@@ -79,6 +79,31 @@ def prepare_job(job: Path, resume: bool) -> str | None:
     return run_id
 
 
+def run_index(overrides: list[tuple[str, str]], spider_args: dict[str, str]) -> int:
+    """`mirror index`: the site search into the site index, under the run
+    lock (an index run and a crawl share the state folder)."""
+    settings = crawl_settings(overrides)
+    folder = state_dir(settings)
+    with run_lock(folder / "run.lock") as (lock, holder):
+        if lock is None:
+            print(f"mirror index: another run is active (pid {holder or '?'} holds {folder / 'run.lock'})")
+            return BUSY
+        process = CrawlerProcess(settings)
+        try:
+            crawler = process.create_crawler("index")
+            process.crawl(crawler, **spider_args)
+            process.start()
+        except Exception as exc:  # noqa: BLE001 - an index that cannot start cannot be trusted
+            logger.error("the index could not run: %s", exc)
+            return UNTRUSTED
+        stats = crawler.stats.get_stats()
+        print(f"mirror index: {stats.get('mirror/index/pages', 0)} pages read, "
+              f"{stats.get('mirror/index/new', 0)} new addresses, {stats.get('mirror/index/size', 0)} in the index"
+              + (f", {stats['mirror/index/failed']} listing pages failed" if stats.get("mirror/index/failed") else ""),
+              flush=True)
+        return crawl_exit_status(crawler)
+
+
 def run_crawl(overrides: list[tuple[str, str]], spider_args: list[tuple[str, str]], resume: bool = False) -> int:
     """Crawl (the diff and reports run as the spider closes); the exit status
     is the run's verdict: 0 nothing to review, 1 review, 2 untrusted, 3 busy."""
