@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from html import escape
 
 from .document import NO_DATE, Document
+from .governments import CONTENT_TYPES, GOVERNMENTS, PER_SEARCH_PAGE, search_path
 from .origin import SITE, archive_id
 
 GOVERNMENT = "nationalactnew-zealand-first-coalition-government-2023-2026"
@@ -418,17 +419,43 @@ def _teaser(item: ListingItem) -> str:
     )
 
 
-def _pager(page: int, has_next: bool) -> str:
+def _pager(page: int, has_next: bool, query: str = "") -> str:
+    """Drupal's mini pager; `query` is the rest of the query string its links
+    keep (percent-encoded, ending in "&"), e.g. a search's facets."""
     links = []
     if page > 0:
-        links.append(f'<li class="pager__item pager__item--previous"><a href="?page={page - 1}" '
+        links.append(f'<li class="pager__item pager__item--previous"><a href="?{escape(query)}page={page - 1}" '
                      'title="Go to previous page" rel="prev">‹ Previous</a></li>')
     if has_next:
-        links.append(f'<li class="pager__item pager__item--next"><a href="?page={page + 1}" '
+        links.append(f'<li class="pager__item pager__item--next"><a href="?{escape(query)}page={page + 1}" '
                      'title="Go to next page" rel="next">Next ›</a></li>')
     return ('<nav class="pager" role="navigation" aria-labelledby="pagination-heading">'
             '<h4 id="pagination-heading" class="visually-hidden">Pagination</h4>'
             f'<ul class="pager__items js-pager__items">{"".join(links)}</ul></nav>')
+
+
+def _frame(*, title: str, canonical: str, body_class: str, content: str, head: str = "", aside: str = "") -> str:
+    """A generated page inside the release pages' frame: the header (whose
+    menus are traps), `main > div.row > section.col-xs-12 > div.region-content`
+    holding `content`, an optional sidebar after that section, the footer."""
+    return f"""<!DOCTYPE html>
+<html lang="en" dir="ltr">
+<head>
+<meta charset="utf-8" />
+<title>{escape(title)} | Beehive.govt.nz</title>
+<link rel="canonical" href="{escape(canonical)}" />
+{head}</head>
+<body class="{body_class}">
+{_HEADER.format(gov=GOVERNMENT)}
+<main role="main" class="main-container container js-quickedit-main-content">
+<div class="row"><section class="col-xs-12"><div class="region region-content">
+{content}
+</div></section>{aside}</div>
+</main>
+<footer class="footer"><a href="/minister/hon-footer-trap">Footer minister link</a></footer>
+</body>
+</html>
+"""
 
 
 def build_listing(items: list[ListingItem], *, page: int = 0, has_next: bool = False,
@@ -436,34 +463,101 @@ def build_listing(items: list[ListingItem], *, page: int = 0, has_next: bool = F
     """A `/releases?page=N` page (or `/speeches`): one teaser `article` per
     item inside the release pages' frame, whose header menus are traps."""
     path, title, _ = _KINDS.get(kind, _KINDS["article"])
-    canonical = SITE + path + (f"?page={page}" if page else "")
     rows = ("\n".join(_teaser(item) for item in items) if items
             else f'<div class="view-empty">No {title.lower()} found.</div>')
-    return f"""<!DOCTYPE html>
-<html lang="en" dir="ltr">
-<head>
-<meta charset="utf-8" />
-<title>{title} | Beehive.govt.nz</title>
-<link rel="canonical" href="{escape(canonical)}" />
-<link rel="alternate" type="application/rss+xml" title="{title}" href="{SITE}{path}/feed" />
-</head>
-<body class="path-{path.strip('/')}">
-{_HEADER.format(gov=GOVERNMENT)}
-<main role="main" class="main-container container js-quickedit-main-content">
-<div class="row"><section class="col-xs-12"><div class="region region-content">
-<h1 class="page-header">{title}</h1>
+    content = f"""<h1 class="page-header">{title}</h1>
 <div class="views-element-container"><div class="view view-{path.strip('/')} view-display-id-page_1">
 <div class="view-content">
 {rows}
 </div>
 {_pager(page, has_next)}
-</div></div>
-</div></section></div>
-</main>
-<footer class="footer"><a href="/minister/hon-footer-trap">Footer minister link</a></footer>
-</body>
-</html>
-"""
+</div></div>"""
+    return _frame(title=title, canonical=SITE + path + (f"?page={page}" if page else ""),
+                  body_class=f"path-{path.strip('/')}", content=content,
+                  head=f'<link rel="alternate" type="application/rss+xml" title="{title}" href="{SITE}{path}/feed" />\n')
+
+
+# --- the site search ---------------------------------------------------------------
+
+NO_RESULTS = "Your search yielded no results."
+
+
+def _type_label(content_type: str) -> str:
+    if content_type in _KINDS:
+        return _KINDS[content_type][2]
+    return content_type.replace("_", " ").capitalize()
+
+
+def _search_result(item: ListingItem, content_type: str) -> str:
+    """One result of the search view: `h2 > a[href]` (the canonical path),
+    `time[datetime]` (UTC, Z) and a snippet in one `div.views-row`."""
+    node_type = content_type.replace("_", "-")
+    stamp = f' datetime="{escape(item.date_iso)}"' if item.date_iso else ""
+    ministers = "".join(_tag("minister", name, href) for name, href in item.ministers)
+    return (
+        f'<div class="views-row"><article class="node node--type-{escape(node_type)} '
+        'node--view-mode-search-result search-result">\n'
+        f'<div class="search-result__meta"><em class="search-result__type">{escape(_type_label(content_type))}</em>\n'
+        f'<time class="search-result__date"{stamp}>{escape(item.date_text)}</time></div>\n'
+        f'<h2 class="search-result__title"><a href="{escape(item.path)}" rel="bookmark" hreflang="en">'
+        f"{escape(item.title)}</a></h2>\n"
+        f'<div class="search-result__ministers">{ministers}</div>\n'
+        f'<p class="search-result__snippet">{escape(item.summary)}</p>\n'
+        "</article></div>"
+    )
+
+
+def _facets(government: int | None, content_type: str | None) -> str:
+    """The facet blocks of the search page's sidebar: links to other searches
+    (not results; a scraper reading every `/search` link meets them)."""
+    def link(gov: int, ctype: str, label: str, active: bool, facet: str, value) -> str:
+        href = search_path(gov, ctype).rsplit("&page=", 1)[0]
+        state = " is-active" if active else ""
+        return (f'<li class="facet-item{state}"><a href="{escape(href)}" rel="nofollow" '
+                f'data-drupal-facet-item-id="{facet}-{value}"><span class="facet-item__value">'
+                f"{escape(label)}</span></a></li>")
+
+    ctype = content_type if content_type in CONTENT_TYPES else "article"
+    gov = government if government in {g.id for g in GOVERNMENTS} else GOVERNMENTS[0].id
+    governments = "".join(link(g.id, ctype, g.name, g.id == government, "government-facet", g.id)
+                          for g in GOVERNMENTS)
+    types = "".join(link(gov, t, _type_label(t), t == content_type, "content-type-facet", t)
+                    for t in CONTENT_TYPES)
+    return ('<aside class="col-sm-3" role="complementary"><div class="region region-sidebar-second">'
+            '<section class="block-facets block-facet--links"><h2 class="block-title">Government</h2>'
+            f'<ul data-drupal-facet-id="government_facet" class="facets-widget-links">{governments}</ul></section>'
+            '<section class="block-facets block-facet--links"><h2 class="block-title">Content type</h2>'
+            f'<ul data-drupal-facet-id="content_type_facet" class="facets-widget-links">{types}</ul></section>'
+            "</div></aside>")
+
+
+def build_search(items: list[ListingItem], *, government: int | None, content_type: str | None,
+                 page: int = 0, has_next: bool = False, total: int = 0) -> str:
+    """A page of the site search (`/search?f[0]=government_facet:<id>&f[1]=content_type_facet:<type>&page=N`),
+    as a Drupal search_api view: one `div.views-row > article.search-result`
+    per item in `div.view-content`, a pager keeping the facets, facet links
+    in a sidebar, all in the release pages' frame.  No items: a `view-empty`
+    message and no rows.  `government`/`content_type` None: the facets the
+    query did not name (an empty page)."""
+    facets = ""
+    if government is not None and content_type is not None:
+        facets = search_path(government, content_type, page).split("?", 1)[1].rsplit("page=", 1)[0]
+    canonical = SITE + "/search" + (f"?{facets}page={page}" if facets else "")
+    if items:
+        first = page * PER_SEARCH_PAGE + 1
+        header = f'<div class="view-header">Displaying {first} - {first + len(items) - 1} of {total}</div>\n'
+        rows = "\n".join(_search_result(item, content_type or item.kind) for item in items)
+    else:
+        header, rows = "", f'<div class="view-empty"><p>{NO_RESULTS}</p></div>'
+    content = f"""<h1 class="page-header">Search</h1>
+<div class="views-element-container"><div class="view view-search view-id-search view-display-id-page_1">
+{header}<div class="view-content">
+{rows}
+</div>
+{_pager(page, has_next, facets)}
+</div></div>"""
+    return _frame(title="Search", canonical=canonical, body_class="path-search", content=content,
+                  aside=_facets(government, content_type))
 
 
 # XML 1.0 forbids most control characters, which old titles sometimes hold.

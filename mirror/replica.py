@@ -5,13 +5,52 @@
 
 Serves every `*.html` page under DIR at the path of its canonical link, a
 robots.txt (DIR/robots.txt if present), and answers conditional requests
-(ETag, Last-Modified, 304) unless --no-validators.  From the pages
-themselves it generates the listings `/releases?page=N` and
-`/speeches?page=N` (10 a page, newest first) and the RSS feeds
-`/releases/feed`, `/speeches/feed` and `/rss.xml` (the newest 10).
+(ETag, Last-Modified, 304) unless --no-validators.  Paths are compared
+percent-decoded as UTF-8: a page whose link is `/release/ng%C4%81i-...` is
+served for `%C4%81`, `%c4%81` or a raw `ā` alike.  A page whose link is
+`/node/<n>` is served there.  From the pages themselves it generates the
+listings `/releases?page=N` and `/speeches?page=N` (10 a page, newest
+first), the RSS feeds `/releases/feed`, `/speeches/feed` and `/rss.xml`
+(the newest 10), and the site search (below).
+
+The site search, one government and one content type at a time:
+
+    /search?f[0]=government_facet:<id>&f[1]=content_type_facet:<type>&page=N
+
+(percent-encoded or not, facets in either order, no page: 0).  It lists the
+pages of that node type (the body's `page-node-type-<type>`, else the
+article's `node--type-<type>`, else `article` for /release/ and /node/ paths,
+`speech` for /speech/) whose New Zealand date falls in the government's term
+(`mirror.governments.government_of`), 24 a page, newest first, ties by path;
+pages with no date at all are in no search.  Each result, in the release
+pages' frame (its header menus hold minister links: traps):
+
+    <div class="view-header">Displaying 1 - 24 of 5728</div>
+    <div class="view-content">
+    <div class="views-row"><article class="node node--type-article node--view-mode-search-result search-result">
+    <div class="search-result__meta"><em class="search-result__type">Release</em>
+    <time class="search-result__date" datetime="2024-07-30T20:15:00Z">31 July 2024</time></div>
+    <h2 class="search-result__title"><a href="/release/ng%C4%81i-..." rel="bookmark" hreflang="en">Title</a></h2>
+    <div class="search-result__ministers"><em class="tag tag--minister">...</em></div>
+    <p class="search-result__snippet">The first 30 words of the body …</p>
+    </article></div>
+    ...
+    </div>
+    <nav class="pager">... <a href="?f%5B0%5D=...&amp;page=1" rel="next">Next ›</a> ...</nav>
+
+`href` is the canonical path as the link writes it; `datetime` is the page's
+timestamp, or the NZ midnight of its visible date, in UTC.  A page past the
+end, an unknown government or type, or a query without both facets: 200,
+`<div class="view-empty"><p>Your search yielded no results.</p></div>` and
+no `views-row`.  A sidebar holds facet links to other searches (not results).
+
+`Site.hits` counts requests by path as sent; a search also counts under its
+`request_key`, the form `mirror.governments.search_path` writes
+(`site.hits[search_path(6700, "article", 0)]`), however the client spelled it.
 
 A plan file (JSON, re-read when it changes) injects faults per path (or
-per path and query, e.g. "/releases?page=3"):
+per path and query, e.g. "/releases?page=3"; keys match as `request_key`
+does, so any spelling of an address or search):
 
     {"/release/a": {"status": 404},
      "/release/b": {"status": 301, "location": "/release/c"},
@@ -20,8 +59,9 @@ per path and query, e.g. "/releases?page=3"):
      "/release/f": {"block": true},                   # the bot wall's page
      "/release/g": {"drop": true}}                    # close without answering
 
-Seed URLs are often transliterations of the real address (SITE.md); how the
-replica answers them is chosen with --transliterated.
+Seed URLs are often transliterations of the real address (SITE.md), and
+the archive writes `/node/<n>` pages as `/release/<n>`; how the replica
+answers these archive forms is chosen with --transliterated.
 """
 
 from __future__ import annotations
@@ -37,21 +77,29 @@ import sys
 import threading
 import time
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
+from .governments import PER_SEARCH_PAGE, government_of, search_path
 from .origin import SITE, archive_url
-from .pagebuild import (NZ, PER_PAGE, ListingItem, build_block_page, build_feed, build_listing, iso_utc,
-                        nz_date_text, parse_date_text, parse_iso)
+from .pagebuild import (NZ, PER_PAGE, ListingItem, build_block_page, build_feed, build_listing, build_search,
+                        iso_utc, nz_date_text, parse_date_text, parse_iso)
 
 _CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
 # The article's date: `<time class="meta meta__date" datetime=""><time
 # datetime="...Z">28 March 2019</time></time>`, or the outer time alone.
 _DATE = re.compile(rb'<time class="meta meta__date"([^>]*)>(.*?)</time>', re.S)
 _DATETIME = re.compile(rb'\bdatetime="([^"]*)"')
+# The node type: the body's `page-node-type-article`, else the article's
+# `node--type-article` (Drupal writes `ministerial_diary` as `ministerial-diary`).
+_BODY_TYPE = re.compile(rb'<body\b[^>]*?\bpage-node-type-([\w-]+)')
+_ARTICLE_TYPE = re.compile(rb'<article\b[^>]*?\bnode--type-([\w-]+)')
+# Bytes a client sent raw in the request line (a browser's UTF-8).
+_RAW_BYTE = re.compile(rb"[\x80-\xff]")
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
 TRANSLITERATED = ("404", "redirect", "serve")
@@ -61,17 +109,77 @@ LISTINGS = {"/releases": "article", "/speeches": "speech"}
 FEEDS = {"/releases/feed": "article", "/speeches/feed": "speech", "/rss.xml": None}
 _ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 _SITE_SLASH = SITE + "/"
+SEARCH = "/search"
+# Search content types by path, for a page that names no node type.
+_TYPE_BY_PATH = (("/release/", "article"), ("/node/", "article"), ("/speech/", "speech"))
 
 
-def canonical_path(page: bytes) -> str | None:
-    head_end = page.find(b"</head>")
+def canonical_path(page: bytes, head_end: int | None = None) -> str | None:
+    if head_end is None:
+        head_end = page.find(b"</head>")
     found = _CANONICAL.search(page, 0, head_end if head_end >= 0 else 20000)
     if not found:
         return None
     href = found.group(1).decode("utf-8", "replace")
+    if "&" in href:
+        href = unescape(href)
     if href.startswith(_SITE_SLASH) and "?" not in href and "#" not in href:
         return href[len(SITE):]  # nearly every page: no need to split the URL
     return urlsplit(href).path
+
+
+def decode_path(path: str) -> str:
+    """A path percent-decoded as UTF-8: what every spelling of one address
+    shares (`%C4%81`, `%c4%81` and a raw `ā`).  Bytes that are not UTF-8
+    survive as surrogates, so two different byte strings never meet."""
+    if "%" not in path:
+        return path
+    return unquote_to_bytes(path).decode("utf-8", "surrogateescape")
+
+
+def search_facets(query: str) -> tuple[int | None, str | None, int]:
+    """(government id, content type, page) of a search query, however it is
+    encoded and in whichever order its facets come: `f[N]=government_facet:<id>`
+    and `f[N]=content_type_facet:<type>`; no `page` is page 0.  A facet
+    missing, unreadable or given two different values is None."""
+    facets: dict[str, set[str]] = {}
+    for name, values in parse_qs(query).items():
+        if name.startswith("f["):
+            for value in values:
+                facet, _, chosen = value.partition(":")
+                facets.setdefault(facet.strip(), set()).add(chosen.strip())
+    governments, types = facets.get("government_facet", ()), facets.get("content_type_facet", ())
+    government = next(iter(governments)) if len(governments) == 1 else None
+    content_type = next(iter(types)) if len(types) == 1 else None
+    return (int(government) if government and government.isdigit() else None,
+            content_type or None, _page_number(query))
+
+
+def request_key(path: str, query: str = "") -> str:
+    """One name for a request however the client spelled it: the decoded
+    path, with its query as sent; a search with both facets is named as
+    `mirror.governments.search_path` writes it.  Hit counts of searches and
+    the fault plan use it."""
+    decoded = decode_path(path)
+    if decoded == SEARCH:
+        government, content_type, page = search_facets(query)
+        if government is not None and content_type is not None:
+            return search_path(government, content_type, page)
+    return f"{decoded}?{query}" if query else decoded
+
+
+def _node_type(data: bytes, head_end: int, main: int, path: str) -> str | None:
+    """The page's node type, as the search's content_type facet names it."""
+    body = data.find(b"<body", max(head_end, 0))
+    found = _BODY_TYPE.match(data, body) if body >= 0 else None
+    if not found and main >= 0:
+        found = _ARTICLE_TYPE.search(data, main)
+    if found:
+        return found.group(1).decode("ascii", "replace").replace("-", "_")
+    for prefix, node_type in _TYPE_BY_PATH:
+        if path.startswith(prefix):
+            return node_type
+    return None
 
 
 @dataclass(slots=True)
@@ -82,6 +190,7 @@ class Entry:
     path: str                 # canonical path, percent-encoded as in the link
     alias: str | None         # its archive-form path, when that differs
     kind: str | None          # "article" (/release/), "speech" (/speech/), None: not listed
+    type: str | None          # node type, the search's content type ("article", "speech"); None: not searched
     stamp: float | None       # UTC seconds, from the timestamp or else the visible date
     date_iso: str | None      # the timestamp, normalised to ...Z; None when the page has none
     date_text: str            # the visible date
@@ -90,14 +199,17 @@ class Entry:
 def read_entry(file: str, data: bytes) -> Entry | None:
     """The index entry of a page's bytes, by regexes over the head and the
     article's date (no parse: the index may hold 55,000 pages)."""
-    path = canonical_path(data)
+    head_end = data.find(b"</head>")
+    path = canonical_path(data, head_end)
     if not path:
         return None
     alias = archive_url(SITE + path)[len(SITE):]
     kind = "article" if path.startswith("/release/") else "speech" if path.startswith("/speech/") else None
+    main = data.find(b"<main", max(head_end, 0))
+    node_type = _node_type(data, head_end, main, path)
     moment, date_iso, date_text = None, None, ""
-    if kind:
-        found = _DATE.search(data, max(data.find(b"<main"), 0))
+    if kind or node_type:
+        found = _DATE.search(data, max(main, 0))
         if found:
             # Like extraction: the first time[datetime] that parses wins.
             for stamp in _DATETIME.findall(found.group(1)) + _DATETIME.findall(found.group(2)):
@@ -112,7 +224,7 @@ def read_entry(file: str, data: bytes) -> Entry | None:
             date_text = _SPACES.sub(" ", inner).strip()
     if moment is None:
         moment = parse_date_text(date_text)
-    return Entry(file, path, alias if alias != path else None, kind,
+    return Entry(file, path, alias if alias != path else None, kind, node_type,
                  moment.timestamp() if moment else None, date_iso, date_text)
 
 
@@ -178,6 +290,9 @@ class Site:
         self.plan_path = Path(plan) if plan else None
         self.transliterated = transliterated
         self.validators = validators
+        # Requests by path as the client sent it (bytes it sent raw counted
+        # as %XX); a search also counts under its `request_key`, the form
+        # `mirror.governments.search_path` writes, whatever its spelling.
         self.hits: Counter = Counter()
         self._lock = threading.Lock()
         self._stamp = None
@@ -187,11 +302,14 @@ class Site:
         self._pages: dict[str, str] = {}
         self._entries: dict[str, Entry] = {}
         self._aliases: dict[str, str] = {}
+        self._decoded: dict[str, str] = {}
         self._generation = 0
         self._newest = 0.0
         self._orders: dict[str | None, tuple[int, list[Entry]]] = {}
+        self._searches: tuple[int, dict[tuple[int, str], list[Entry]]] | None = None
         self._items: OrderedDict[str, tuple[tuple[int, int], ListingItem]] = OrderedDict()
         self._plan: dict = {}
+        self._faults: dict = {}  # the plan by request_key
         self._plan_stamp = None
         self._fault_uses: Counter = Counter()
 
@@ -217,7 +335,7 @@ class Site:
             names.extend(os.path.join(root, name) for name in files if name.endswith(".html"))
         names.sort()  # a canonical path held by two files: the later one wins
         known, files = self._files, {}
-        pages, entries, aliases = {}, {}, {}
+        pages, entries, aliases, decoded = {}, {}, {}, {}
         newest = self.folder.stat().st_mtime
         for name in names:
             try:
@@ -241,9 +359,12 @@ class Site:
             entries[entry.path] = entry
             if entry.alias:
                 aliases[entry.alias] = entry.path
+            if "%" in entry.path or not entry.path.isascii():
+                decoded[decode_path(entry.path)] = entry.path
         if files.keys() != known.keys() or any(files[n][0] != known[n][0] for n in files):
             self._generation += 1
         self._files, self._pages, self._entries, self._aliases = files, pages, entries, aliases
+        self._decoded = decoded
         self._newest, self._stamp, self._scanned = newest, stamp, time.monotonic()
 
     def ordered(self, kind: str | None) -> list[Entry]:
@@ -254,10 +375,29 @@ class Site:
             cached = self._orders.get(kind)
             if cached and cached[0] == self._generation:
                 return cached[1]
-            chosen = [e for e in self._entries.values() if e.kind and (kind is None or e.kind == kind)]
-            chosen.sort(key=lambda e: (e.stamp is None, -(e.stamp or 0.0), e.path))
+            chosen = _newest_first(e for e in self._entries.values() if e.kind and (kind is None or e.kind == kind))
             self._orders[kind] = (self._generation, chosen)
             return chosen
+
+    def searched(self, government: int, content_type: str) -> list[Entry]:
+        """The pages the site search lists for a government and content type,
+        newest first as `ordered`: pages of that node type whose New Zealand
+        date falls in the government's term.  All the lists are made at once,
+        on the first search after the folder changes; undated pages are in none."""
+        self.index(refresh=True)
+        with self._lock:
+            if self._searches is None or self._searches[0] != self._generation:
+                groups: dict[tuple[int, str], list[Entry]] = {}
+                terms: dict[float, int] = {}
+                for entry in _newest_first(e for e in self._entries.values()
+                                           if e.type and e.stamp is not None):
+                    government_id = terms.get(entry.stamp)
+                    if government_id is None:
+                        day = datetime.fromtimestamp(entry.stamp, NZ).date()
+                        government_id = terms[entry.stamp] = government_of(day)
+                    groups.setdefault((government_id, entry.type), []).append(entry)
+                self._searches = (self._generation, groups)
+            return self._searches[1].get((government, content_type), [])
 
     def item(self, entry: Entry) -> ListingItem | None:
         """The listing item of a page, cached until the file changes."""
@@ -279,11 +419,26 @@ class Site:
                 self._items.popitem(last=False)
         return item
 
+    def _page(self, ordered: list[Entry], page: int, per_page: int) -> tuple[list[tuple[Entry, ListingItem]], bool]:
+        """The (entry, item) pairs of page `page` of a list, and whether a next page exists."""
+        chosen = ordered[page * per_page:(page + 1) * per_page] if page >= 0 else []
+        pairs = [(entry, item) for entry in chosen if (item := self.item(entry))]
+        return pairs, (page + 1) * per_page < len(ordered)
+
     def listing(self, kind: str, page: int) -> str:
-        ordered = self.ordered(kind)
-        chosen = ordered[page * PER_PAGE:(page + 1) * PER_PAGE] if page >= 0 else []
-        items = [item for item in map(self.item, chosen) if item]
-        return build_listing(items, page=page, has_next=(page + 1) * PER_PAGE < len(ordered), kind=kind)
+        pairs, has_next = self._page(self.ordered(kind), page, PER_PAGE)
+        return build_listing([item for _, item in pairs], page=page, has_next=has_next, kind=kind)
+
+    def search(self, query: str) -> str:
+        """A page of the site search for `query` (see `search_facets`)."""
+        government, content_type, page = search_facets(query)
+        found = self.searched(government, content_type) if government is not None and content_type else []
+        pairs, has_next = self._page(found, page, PER_SEARCH_PAGE)
+        items = [item if item.date_iso or entry.stamp is None
+                 else replace(item, date_iso=iso_utc(datetime.fromtimestamp(entry.stamp, timezone.utc)))
+                 for entry, item in pairs]
+        return build_search(items, government=government, content_type=content_type, page=page,
+                            has_next=has_next, total=len(found))
 
     def feed(self, path: str) -> str:
         kind = FEEDS[path]
@@ -309,30 +464,43 @@ class Site:
                 return {}
             if stamp != self._plan_stamp:
                 self._plan = json.loads(self.plan_path.read_text(encoding="utf-8"))
+                self._faults = {request_key(*_split(key)): fault for key, fault in self._plan.items()}
                 self._plan_stamp = stamp
                 self._fault_uses.clear()
             return self._plan
 
-    def fault(self, path: str) -> dict | None:
-        """The planned fault for `path`, counting uses of limited ones."""
-        fault = self.plan().get(path)
+    def fault(self, target: str) -> dict | None:
+        """The planned fault for a path (or path and query), however it is
+        spelled (`request_key`), counting uses of limited ones."""
+        if not self.plan():
+            return None
+        key = request_key(*_split(target))
+        fault = self._faults.get(key)
         if not fault:
             return None
         with self._lock:
-            self._fault_uses[path] += 1
-            if "times" in fault and self._fault_uses[path] > fault["times"]:
+            self._fault_uses[key] += 1
+            if "times" in fault and self._fault_uses[key] > fault["times"]:
                 return None
         return fault
 
+    def planned(self, target: str) -> bool:
+        return bool(self.plan()) and request_key(*_split(target)) in self._faults
+
     def lookup(self, path: str) -> tuple[Path | None, str | None]:
-        """(page file, None) for a page's own path; (None, real path) for its
-        transliterated alias; (None, None) when neither exists."""
+        """(page file, None) for a page's own path, in any percent-encoding
+        (upper- or lower-case hex, or characters raw: paths are compared
+        decoded); (None, real path) for its transliterated alias; (None,
+        None) when neither exists."""
+        decoded = decode_path(path)
         for refresh in (False, True):
             pages = self.index(refresh)
-            if path in pages:
-                return Path(pages[path]), None
-            if path in self._aliases:
-                return None, self._aliases[path]
+            for key in (path, decoded, self._decoded.get(decoded)):
+                if key in pages:
+                    return Path(pages[key]), None
+            real = self._aliases.get(decoded)
+            if real:
+                return None, real
         return None, None
 
 
@@ -349,6 +517,16 @@ def _read(name: str, size: int) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def _newest_first(entries) -> list[Entry]:
+    """Newest first, ties by path; pages with no date at all last."""
+    return sorted(entries, key=lambda e: (e.stamp is None, -(e.stamp or 0.0), e.path))
+
+
+def _split(target: str) -> tuple[str, str]:
+    path, _, query = target.partition("?")
+    return path, query
 
 
 def _page_number(query: str) -> int:
@@ -377,16 +555,30 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def parse_request(self):
+        # http.server reads the request line as Latin-1 and splits it at any
+        # white space, U+00A0 and U+0085 included: a raw UTF-8 address (a
+        # browser's `ā`, a trailing no-break space) would lose bytes or be
+        # refused.  Percent-encode raw bytes first, as the path they spell.
+        if _RAW_BYTE.search(self.raw_requestline):
+            self.raw_requestline = _RAW_BYTE.sub(lambda m: b"%%%02X" % m[0][0], self.raw_requestline)
+        return super().parse_request()
+
     def do_HEAD(self):
         self.do_GET()
 
     def do_GET(self):
         site = self.site
         parts = urlsplit(self.path)
-        path = parts.path
+        path, query = parts.path, parts.query
+        decoded = decode_path(path)
         site.hits[path] += 1
-        target = f"{path}?{parts.query}" if parts.query else path
-        fault = site.fault(target) if target != path and target in site.plan() else site.fault(path)
+        if decoded == SEARCH:
+            key = request_key(path, query)
+            if key != path:
+                site.hits[key] += 1
+        target = f"{path}?{query}" if query else path
+        fault = site.fault(target) if query and site.planned(target) else site.fault(path)
         if fault:
             if fault.get("delay"):
                 time.sleep(float(fault["delay"]))
@@ -398,14 +590,16 @@ class Handler(BaseHTTPRequestHandler):
                 status = int(fault["status"])
                 headers = {"Location": fault["location"]} if "location" in fault else {}
                 return self.send(status, f"<html><body>{status}</body></html>".encode(), headers)
-        if path == "/robots.txt":
+        if decoded == "/robots.txt":
             robots = site.folder / "robots.txt"
             body = robots.read_bytes() if robots.exists() else b"User-agent: *\nDisallow:\n"
             return self.send(200, body, content_type="text/plain")
-        if path in LISTINGS:
-            return self.serve_generated(site.listing(LISTINGS[path], _page_number(parts.query)).encode())
-        if path in FEEDS:
-            return self.serve_generated(site.feed(path).encode(), "application/rss+xml; charset=utf-8")
+        if decoded in LISTINGS:
+            return self.serve_generated(site.listing(LISTINGS[decoded], _page_number(query)).encode())
+        if decoded in FEEDS:
+            return self.serve_generated(site.feed(decoded).encode(), "application/rss+xml; charset=utf-8")
+        if decoded == SEARCH:
+            return self.serve_generated(site.search(query).encode())
         file, real_path = site.lookup(path)
         if real_path and site.transliterated == "redirect":
             return self.send(301, b"", {"Location": real_path})

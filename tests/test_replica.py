@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email.utils
 import http.client
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -12,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from urllib.parse import quote, unquote
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -355,6 +358,128 @@ def test_transliterated_url_modes(tmp_path, mode):
             assert status == 200 and "Hui ā-motu at Ōtautahi".encode() in body
     finally:
         server.close()
+
+
+# Real addresses keep every non-ASCII character (SITE.md): macrons, curly
+# quotes, U+200B runs, a trailing U+00A0.  Invented slugs of that shape.
+ODD_ADDRESSES = {
+    "macron": "/release/ng%C4%81-invented-%E2%80%98kaupapa%E2%80%99-r%C5%8Dpu",
+    "nbsp": "/release/invented-variant-%E2%80%93-update-omicron%C2%A0",
+    "zwsp": "/release/invented%E2%80%8B%E2%80%8B-spacing-notice",
+}
+
+
+def raw_get(origin: str, target: bytes) -> tuple[int, dict, bytes]:
+    """A request whose target is sent byte for byte (urllib refuses raw
+    non-ASCII): (status, headers, body)."""
+    host, port = origin.rsplit("/", 1)[-1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def spellings(path: str) -> dict[str, bytes]:
+    """The ways a client may send one address."""
+    upper = re.sub("%[0-9a-f]{2}", lambda m: m[0].upper(), path)
+    lower = re.sub("%[0-9A-F]{2}", lambda m: m[0].lower(), path)
+    raw = unquote(path).encode("utf-8")  # a browser's address bar, every character raw
+    # the first non-ASCII character encoded, the others raw
+    text = unquote(path)
+    first = next(i for i, ch in enumerate(text) if not ch.isascii())
+    mixed = (text[:first] + quote(text[first]) + text[first + 1:]).encode("utf-8")
+    return {"upper": upper.encode(), "lower": lower.encode(), "raw": raw, "mixed": mixed}
+
+
+@pytest.fixture(scope="module")
+def odd_site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("odd") / "site"
+    folder.mkdir()
+    server = Replica(folder)
+    for number, (name, path) in enumerate(ODD_ADDRESSES.items()):
+        server.add(name, release(60 + number, BASE + timedelta(days=number), title=f"Odd address {name}",
+                                 canonical=SITE + path))
+    server.add("node", release(70, BASE, title="An invented page with no alias", canonical=f"{SITE}/node/987654"))
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("name", list(ODD_ADDRESSES))
+@pytest.mark.parametrize("spelling", ["upper", "lower", "raw", "mixed"])
+def test_non_ascii_address_served_in_every_spelling(odd_site, name, spelling):
+    target = spellings(ODD_ADDRESSES[name])[spelling]
+    if spelling == "lower":
+        assert target != ODD_ADDRESSES[name].encode()
+    if spelling in ("raw", "mixed"):
+        assert not target.isascii()
+    status, _, body = raw_get(odd_site.origin, target)
+    assert status == 200, target
+    assert f"Odd address {name}".encode() in body
+
+
+def test_non_ascii_address_counted_as_sent(odd_site):
+    path = ODD_ADDRESSES["macron"]
+    odd_site.site.hits.clear()
+    for target in spellings(path).values():
+        raw_get(odd_site.origin, target)
+    # raw bytes are counted as the %XX they stand for: one key for upper, raw and mixed
+    assert odd_site.site.hits[path] == 3
+    assert odd_site.site.hits[spellings(path)["lower"].decode()] == 1
+
+
+def test_a_different_address_is_still_a_miss(odd_site):
+    assert raw_get(odd_site.origin, ODD_ADDRESSES["nbsp"][:-len("%C2%A0")].encode())[0] == 404  # without the U+00A0
+    assert raw_get(odd_site.origin, ODD_ADDRESSES["zwsp"].replace("%E2%80%8B", "", 1).encode())[0] == 404  # one U+200B
+    assert raw_get(odd_site.origin, b"/release/ng%C4%81-invented-%E2%80%98kaupapa%E2%80%99-r%C5%8Dp")[0] == 404
+
+
+def test_archive_forms_are_404_by_default(odd_site):
+    for archive_form in ("/release/nga-invented-kaupapa-ropu", "/release/invented-variant--update-omicron",
+                         "/release/invented-spacing-notice", "/release/987654"):
+        assert odd_site.site.lookup(archive_form)[1], archive_form  # it is an alias...
+        assert get(odd_site.origin + archive_form)[0] == 404, archive_form  # ...answered 404
+
+
+def test_node_page_served_at_its_node_path(odd_site):
+    status, _, body = get(odd_site.origin + "/node/987654")
+    assert status == 200 and b"An invented page with no alias" in body
+    assert get(odd_site.origin + "/node/987655")[0] == 404
+
+
+@pytest.mark.parametrize("mode", ["redirect", "serve"])
+def test_node_archive_form_follows_the_option(tmp_path, mode):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    server = Replica(folder, transliterated=mode)
+    try:
+        server.add("node", release(70, BASE, title="An invented page with no alias", canonical=f"{SITE}/node/987654"))
+        server.add("nbsp", release(61, BASE, title="Odd address nbsp", canonical=SITE + ODD_ADDRESSES["nbsp"]))
+        for archive_form, real, title in (("/release/987654", "/node/987654", b"An invented page with no alias"),
+                                          ("/release/invented-variant--update-omicron", ODD_ADDRESSES["nbsp"],
+                                           b"Odd address nbsp")):
+            status, headers, body = get(server.origin + archive_form)
+            if mode == "redirect":
+                assert status == 301 and headers["Location"] == real
+            else:
+                assert status == 200 and title in body
+    finally:
+        server.close()
+
+
+def test_fault_plan_matches_any_spelling(odd_site):
+    path = ODD_ADDRESSES["macron"]
+    odd_site.plan({path.lower(): {"status": 410}})
+    try:
+        for target in spellings(path).values():
+            assert raw_get(odd_site.origin, target)[0] == 410, target
+        assert raw_get(odd_site.origin, ODD_ADDRESSES["zwsp"].encode())[0] == 200
+    finally:
+        odd_site.plan({})
 
 
 # --- pages from archive documents -------------------------------------------------------------
