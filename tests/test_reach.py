@@ -156,3 +156,26 @@ def test_real_pages_at_their_real_addresses_come_out_as_archived(tmp_path):
     assert summary["unchanged"] >= 119, summary  # the extraction fidelity figure
     assert sum(summary.values()) == 122
     assert asked_at_archive_form == []  # every release asked at its real address first
+
+
+def test_a_redirect_to_the_release_itself_is_not_a_move(tmp_path):
+    (tmp_path / "site").mkdir()
+    replica = Replica(tmp_path / "site", transliterated="redirect")
+    try:
+        title, path = "Whakatū port upgrade", "/release/whakat%C5%AB-port-upgrade"
+        replica.add("p", page(title, path))
+        # a title that no longer holds the macron: the archive form is asked, and redirected
+        write_seed(tmp_path / "seeds", "p.md", archive_form(path), title="Whakatu port upgrade")
+        # a node address the site redirects to the release's alias
+        replica.add("alias", page("Aliased since", "/release/aliased-since", "2002-02-02"))
+        replica.plan({"/node/777": {"status": 301, "location": "/release/aliased-since"}})
+        write_seed(tmp_path / "seeds", "n.md", f"{SITE}/release/777", title="Aliased since")
+        run_crawl(replica.origin, tmp_path / "seeds", tmp_path / "output")
+    finally:
+        replica.close()
+    manifest = manifest_of(tmp_path / "output")
+    assert manifest[archive_form(path)].final_url == SITE + path
+    assert manifest[f"{SITE}/release/777"].final_url == f"{SITE}/release/aliased-since"
+    statuses = {e["url"]: e["status"] for e in report_of(tmp_path / "output")["entries"]}
+    assert statuses[archive_form(path)] == "changed"  # the seed's body differs: not moved
+    assert statuses[f"{SITE}/release/777"] == "changed"  # its url field now names the alias
