@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 # Request meta keys
 RELEASE = "mirror_release"          # on a release page request: the URL of the seed it asks for
 KNOWN = "mirror_known"              # (output path, sha1) of the document the validators stand for
-WALL_RETRIES = "mirror_wall_retries"
+WALL_RETRIES = "mirror_wall_retries"   # how many times the wall has answered this request
+SENT_AT = "mirror_sent_at"             # loop time the request left the wall's hold
 STOPPED = "not sent: the site is refusing the crawler"
 
 
@@ -65,9 +66,17 @@ def looks_blocked(body: bytes) -> bool:
 
 
 class BotWallMiddleware:
-    """Retries a bot-wall answer a few times, waiting longer each time; when
-    most answers of a run are the wall, stops the crawl: the site is
-    refusing the crawler and carrying on would only make that worse."""
+    """The bot wall is the site's answer to the crawler, not one page's.
+
+    The first wall answer pauses the whole crawl: no request is sent for
+    BOTWALL_BACKOFF seconds, and each pause that ends in the wall again
+    doubles the next.  After BOTWALL_RETRIES pauses in a row that ended in
+    the wall, the run stops: the site is refusing the crawler, and carrying
+    on would only make that worse.  Each walled request is asked again
+    after the pause, at most BOTWALL_RETRIES times; then it is `blocked`.
+
+    Every request of the site goes through here (listing and search pages
+    too), except robots.txt."""
 
     def __init__(self, crawler):
         settings = crawler.settings
@@ -77,45 +86,76 @@ class BotWallMiddleware:
         self.min_answers = settings.getint("BOTWALL_MIN_ANSWERS", 10)
         self.max_share = settings.getfloat("BOTWALL_MAX_SHARE", 0.5)
         self.answers = self.walls = 0
+        self.pauses = 0            # pauses in a row that ended in the wall (or the one under way)
+        self.resume_at = 0.0       # loop time at which the latest pause ends
         self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_request(self, request):
-        # Requests already queued when the run stopped are not sent at all.
-        if self.stopping and request.meta.get(RELEASE):
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+    async def process_request(self, request):
+        if request.url.endswith("/robots.txt"):
+            return None
+        if not self.stopping:
+            wait = self.resume_at - self._now()
+            if wait > 0:
+                await asyncio.sleep(wait)  # held here, before the downloader: nothing is sent
+        if self.stopping:
+            # Requests already queued when the run stopped are not sent at all.
             raise IgnoreRequest(STOPPED)
+        request.meta[SENT_AT] = self._now()
         return None
 
     async def process_response(self, request, response):
-        if not request.meta.get(RELEASE):
+        if request.url.endswith("/robots.txt"):
             return response
+        after_pause = request.meta.get(SENT_AT, 0.0) >= self.resume_at
         if not looks_blocked(response.body):
-            self.count(blocked=False)
+            if after_pause:
+                self.pauses = 0  # the site let a request through: the wall is down
+            if request.meta.get(RELEASE):
+                self.count(blocked=False)
             return response
-        tries = request.meta.get(WALL_RETRIES, 0)
         stats = self.crawler.stats
+        stats.inc_value("mirror/botwall/answers")
+        if after_pause and not self.stopping:
+            # The wall answered a request sent since the last pause ended (or
+            # with no pause yet): pause again, longer, or give up.
+            if self.pauses >= self.retries:
+                self.stop(f"the bot wall still answered after {self.pauses} pauses")
+            else:
+                delay = self.backoff * (2 ** self.pauses)
+                self.pauses += 1
+                self.resume_at = self._now() + delay
+                stats.inc_value("mirror/botwall/pauses")
+                logger.warning("%s: the bot wall answered; no request will be sent for %.0f s", request.url, delay)
+        tries = request.meta.get(WALL_RETRIES, 0)
         if tries < self.retries and not self.stopping:
-            delay = self.backoff * (2 ** tries)
             stats.inc_value("mirror/botwall/retried")
-            logger.warning("%s: the bot wall answered; retrying in %.0f s", request.url, delay)
-            await asyncio.sleep(delay)
-            retry = request.replace(dont_filter=True)
+            retry = request.replace(dont_filter=True, priority=request.priority + 1)
             retry.meta[WALL_RETRIES] = tries + 1
             return retry
-        self.count(blocked=True)
+        if request.meta.get(RELEASE):
+            self.count(blocked=True)
         return response
 
     def count(self, blocked: bool) -> None:
+        """A release's final answer: when most of a run's are the wall, stop."""
         self.answers += 1
         self.walls += blocked
-        if (not self.stopping and self.answers >= self.min_answers
-                and self.walls > self.max_share * self.answers):
-            self.stopping = True
-            logger.error("the site is refusing the crawler: %d of %d pages were its bot-wall page; "
-                         "stopping this run", self.walls, self.answers)
-            self.crawler.stats.set_value("mirror/botwall/stopped", True)
-            # Scheduled, not awaited: closing waits for this very download.
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+        if self.answers >= self.min_answers and self.walls > self.max_share * self.answers:
+            self.stop(f"{self.walls} of {self.answers} pages were its bot-wall page")
+
+    def stop(self, why: str) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        logger.error("the site is refusing the crawler: %s; stopping this run", why)
+        self.crawler.stats.set_value("mirror/botwall/stopped", True)
+        # Scheduled, not awaited: closing waits for this very download.
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))

@@ -63,6 +63,8 @@ class StorePipeline:
     async def process_item(self, item):
         if item.failure:
             self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.failure}")
+        if item.blocked:
+            self.drop(item, "mirror/dropped/blocked", item.reason)
         self.stats.inc_value("mirror/fetched")
         if item.outcome == NOT_MODIFIED:
             self.stats.inc_value("mirror/not_modified")

@@ -19,7 +19,7 @@ from ..discover import feed_links, listing_links
 from ..failures import failure_reason
 from ..items import ReleaseItem
 from ..manifest import NOT_MODIFIED, read_manifest
-from ..middlewares import KNOWN, RELEASE
+from ..middlewares import KNOWN, RELEASE, STOPPED, WALL_RETRIES
 from ..origin import SITE, archive_url, canonical_site_url, is_site_url
 from ..revisit import choose
 from ..runs import manifest_path
@@ -205,6 +205,13 @@ class ReleasesSpider(scrapy.Spider):
         kwargs = request.cb_kwargs
         seed, addresses, attempt = kwargs["seed"], kwargs["addresses"], kwargs["attempt"]
         reason, status = failure_reason(failure.value)
+        if reason == STOPPED:
+            if not request.meta.get(WALL_RETRIES):
+                return None  # never sent: the seed stays not checked
+            # walled before, and not asked again since the run stopped
+            return ReleaseItem(url=seed.url, final_url=request.url, status=200, seed_path=seed.path,
+                               discovered=kwargs["discovered"], tried=addresses[:attempt + 1], blocked=True,
+                               reason="the bot wall answered instead of the page")
         if status in NOT_HERE and attempt + 1 < len(addresses):
             self.crawler.stats.inc_value("mirror/addresses/next_candidate")
             return self.address_request(seed, kwargs["discovered"], addresses, attempt + 1)
