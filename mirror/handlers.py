@@ -24,7 +24,11 @@ class ReplicaDownloadHandler(HTTP11DownloadHandler):
         if not self.origin or not is_site_url(request.url):
             return await super().download_request(request)
         fetched_url = to_origin(request.url, self.origin)
-        response = await super().download_request(request.replace(url=fetched_url))
+        sent = request.replace(url=fetched_url)
+        response = await super().download_request(sent)
+        # The client times the copy it sent; AutoThrottle reads the original.
+        if "download_latency" in sent.meta:
+            request.meta["download_latency"] = sent.meta["download_latency"]
         location = response.headers.get(b"Location")
         if location:
             # Redirects must point back into the real site, or the redirect
