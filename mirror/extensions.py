@@ -108,13 +108,14 @@ class RunManifest(_SignalExtension):
     def item_scraped(self, item, response, spider):
         self.writer.write(Outcome(item.url, item.outcome, item.final_url, item.status, item.output_path,
                                   seed=item.seed_path, discovered=item.discovered, sha1=item.sha1,
-                                  tried=item.tried))
+                                  tried=item.tried, browser=item.browser))
 
     def item_dropped(self, item, response, exception, spider):
         outcome = FAILED if item.failure else BLOCKED if item.blocked else DROPPED
         self.writer.write(Outcome(item.url, outcome, item.final_url, item.status,
                                   reason=item.failure or item.reason or str(exception),
-                                  seed=item.seed_path, discovered=item.discovered, tried=item.tried))
+                                  seed=item.seed_path, discovered=item.discovered, tried=item.tried,
+                                  browser=item.browser))
 
     def spider_closed(self, spider, reason):
         if self.writer:

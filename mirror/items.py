@@ -23,3 +23,4 @@ class ReleaseItem:
     last_modified: str = ""       # conditional request
     reason: str = ""              # set when a pipeline drops the item: why
     tried: tuple[str, ...] = ()   # the addresses asked for `url`, in order (the last one answered)
+    browser: bool = False         # the answer came through the browser

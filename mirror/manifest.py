@@ -30,6 +30,7 @@ class Outcome:
     discovered: bool = False  # found by the crawl, not asked for by a seed
     sha1: str = ""           # digest of the document's bytes, when there is one
     tried: tuple[str, ...] = ()  # the addresses asked, in order, when not just `url`
+    browser: bool = False    # the page came through the browser (past the bot wall)
 
 
 _DEFAULTS = tuple((f.name, f.default) for f in fields(Outcome))

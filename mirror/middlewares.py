@@ -9,6 +9,8 @@ import os
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from .blockpage import looks_blocked
+from .browser import BROWSER, browser_mode
 from .state import state_of
 
 logger = logging.getLogger(__name__)
@@ -18,6 +20,7 @@ RELEASE = "mirror_release"          # on a release page request: the URL of the 
 KNOWN = "mirror_known"              # (output path, sha1) of the document the validators stand for
 WALL_RETRIES = "mirror_wall_retries"   # how many times the wall has answered this request
 SENT_AT = "mirror_sent_at"             # loop time the request left the wall's hold
+RENEWS = "mirror_renews"               # a browser fetch that earns the plain client its cookies
 STOPPED = "not sent: the site is refusing the crawler"
 
 
@@ -59,12 +62,6 @@ class ConditionalRequestsMiddleware:
         return response
 
 
-def looks_blocked(body: bytes) -> bool:
-    """Cheap test for Incapsula's block page (SITE.md): its resource iframe
-    and no article; the spider confirms with the full check."""
-    return b"_Incapsula_Resource" in body and b"<article" not in body
-
-
 class BotWallMiddleware:
     """The bot wall is the site's answer to the crawler, not one page's.
 
@@ -72,8 +69,18 @@ class BotWallMiddleware:
     BOTWALL_BACKOFF seconds, and each pause that ends in the wall again
     doubles the next.  After BOTWALL_RETRIES pauses in a row that ended in
     the wall, the run stops: the site is refusing the crawler, and carrying
-    on would only make that worse.  Each walled request is asked again
-    after the pause, at most BOTWALL_RETRIES times; then it is `blocked`.
+    on would only make that worse.  (Not when the wall has only answered
+    one page since a request last passed: that is the page's wall, not the
+    site's.)  Each walled request is asked again after the pause, at most
+    BOTWALL_RETRIES times; then it is `blocked`.
+
+    With BROWSER_FETCH=auto, a wall answer to a plain request is first
+    fetched again in the browser (mirror/browser.py), with no pause: the
+    cookies it earns let the plain requests through again.  While the
+    browser earns them no other request is sent (it would only meet the
+    wall), and the plain requests the wall answered meanwhile are asked
+    again, plainly, once it has.  A page the browser cannot pass either
+    counts towards the stop like any wall answer.
 
     Every request of the site goes through here (listing and search pages
     too), except robots.txt."""
@@ -87,11 +94,22 @@ class BotWallMiddleware:
         self.max_share = settings.getfloat("BOTWALL_MAX_SHARE", 0.5)
         self.answers = self.walls = 0
         self.pauses = 0            # pauses in a row that ended in the wall (or the one under way)
+        self.walled: set[str] = set()  # the pages the wall answered since a request last passed
         self.resume_at = 0.0       # loop time at which the latest pause ends
         self.stopping = False
+        self.browser = browser_mode(settings) == "auto"
+        # The browser fetch earning cookies, while one is under way: its
+        # number (in its request's meta, which must pickle) and its end.
+        self.renewal: asyncio.Future | None = None
+        self.renewal_number = 0
+        self.renewed_at = -1.0   # loop time the browser last earned cookies
 
     @classmethod
     def from_crawler(cls, crawler):
+        wanted = (crawler.settings.get("BROWSER_FETCH") or "auto").lower()
+        if wanted != "never" and browser_mode(crawler.settings) == "never":
+            logger.warning("no browser found (BROWSER_EXECUTABLE, or chromium on PATH): the browser path is "
+                           "off, and the bot wall can only be waited out")
         return cls(crawler)
 
     @staticmethod
@@ -101,6 +119,8 @@ class BotWallMiddleware:
     async def process_request(self, request):
         if request.url.endswith("/robots.txt"):
             return None
+        if self.renewal is not None and request.meta.get(RENEWS) != self.renewal_number:
+            await asyncio.shield(self.renewal)  # the browser is earning the cookies this request needs
         if not self.stopping:
             wait = self.resume_at - self._now()
             if wait > 0:
@@ -114,19 +134,28 @@ class BotWallMiddleware:
     async def process_response(self, request, response):
         if request.url.endswith("/robots.txt"):
             return response
+        walled = looks_blocked(response.body)
+        renewal = request.meta.pop(RENEWS, None)
+        if renewal is not None:
+            self.renewed(renewal, passed=not walled)
+        elif walled and self.browser and not request.meta.get(BROWSER):
+            return self.past_the_wall(request)
         after_pause = request.meta.get(SENT_AT, 0.0) >= self.resume_at
-        if not looks_blocked(response.body):
+        if not walled:
             if after_pause:
                 self.pauses = 0  # the site let a request through: the wall is down
+                self.walled.clear()
             if request.meta.get(RELEASE):
                 self.count(blocked=False)
             return response
         stats = self.crawler.stats
         stats.inc_value("mirror/botwall/answers")
+        self.walled.add(request.url)
         if after_pause and not self.stopping:
             # The wall answered a request sent since the last pause ended (or
-            # with no pause yet): pause again, longer, or give up.
-            if self.pauses >= self.retries:
+            # with no pause yet): pause again, longer, or give up, unless
+            # the wall has only ever answered this one page.
+            if self.pauses >= self.retries and len(self.walled) > 1:
                 self.stop(f"the bot wall still answered after {self.pauses} pauses")
             else:
                 delay = self.backoff * (2 ** self.pauses)
@@ -143,6 +172,41 @@ class BotWallMiddleware:
         if request.meta.get(RELEASE):
             self.count(blocked=True)
         return response
+
+    def process_exception(self, request, exception):
+        renewal = request.meta.pop(RENEWS, None)
+        if renewal is not None:
+            self.renewed(renewal, passed=False)  # the browser failed: the waiting requests go on
+        return None
+
+    def past_the_wall(self, request):
+        """A plain request the wall answered, in auto mode: fetch it in the
+        browser, or, when a browser fetch is already earning cookies, ask
+        again plainly once it has.  Neither pauses nor counts."""
+        stats = self.crawler.stats
+        retry = request.replace(dont_filter=True, priority=request.priority + 1)
+        sent_at = retry.meta.pop(SENT_AT, 0.0)
+        if sent_at < self.renewed_at:
+            # sent with the old cookies before the browser earned new ones
+            stats.inc_value("mirror/botwall/asked_again_with_new_cookies")
+        elif self.renewal is None:
+            self.renewal = asyncio.get_running_loop().create_future()
+            self.renewal_number += 1
+            retry.meta[BROWSER], retry.meta[RENEWS] = True, self.renewal_number
+            stats.inc_value("mirror/botwall/browser_fetches")
+            logger.info("%s: the bot wall answered; fetching it in the browser", request.url)
+        else:
+            stats.inc_value("mirror/botwall/waited_for_browser")
+        return retry
+
+    def renewed(self, number: int, passed: bool) -> None:
+        """The browser fetch that earns cookies has ended."""
+        if self.renewal is not None and number == self.renewal_number:
+            self.renewal.set_result(passed)
+            self.renewal = None
+        if passed:
+            self.renewed_at = self._now()
+        self.crawler.stats.inc_value(f"mirror/botwall/browser_{'passed' if passed else 'walled'}")
 
     def count(self, blocked: bool) -> None:
         """A release's final answer: when most of a run's are the wall, stop."""

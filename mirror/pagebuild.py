@@ -13,6 +13,7 @@ writes one page per archive file, `OUT_DIR/<id>.html`, for the replica.
 from __future__ import annotations
 
 import argparse
+import json
 import email.utils
 import os
 import re
@@ -153,6 +154,37 @@ def build_block_page(incident: str = "000000000000000000-000000000000000000") ->
         f'src="/_Incapsula_Resource?SWUDNSAI=31&amp;incident_id={incident}&amp;edet=12" '
         'frameborder="0" width="100%" height="100%">Request unsuccessful. Incapsula incident ID: '
         f"{incident}</iframe></body></html>"
+    )
+
+
+def challenge_token(nonce: str) -> str:
+    """The token a JavaScript challenge's script computes from its nonce:
+    the nonce and its 32-bit FNV-1a hash (what the page's script does)."""
+    h = 0x811C9DC5
+    for ch in nonce:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return f"{nonce}.{h:x}"
+
+
+def build_js_challenge(nonce: str) -> str:
+    """Incapsula's JavaScript challenge: the block page's markers (its robots
+    meta and resource iframe), and a script that computes a token, sets it
+    as the `visid_incap_*` and `incap_ses_*` cookies and reloads the page.
+    Only a client that runs the script gets through."""
+    script = (
+        "(function(){var s=%s,h=2166136261;"
+        "for(var i=0;i<s.length;i++){h^=s.charCodeAt(i);h=Math.imul(h,16777619)>>>0;}"
+        "var t=s+'.'+h.toString(16);"
+        "document.cookie='visid_incap_2187530='+t+'; path=/';"
+        "document.cookie='incap_ses_1184_2187530='+t+'; path=/';"
+        "location.reload();})();" % json.dumps(nonce)
+    )
+    return (
+        '<html style="height:100%"><head><meta name="ROBOTS" content="NOINDEX, NOFOLLOW">'
+        f"<script>{script}</script></head>"
+        '<body style="margin:0px;height:100%"><iframe id="main-iframe" '
+        f'src="/_Incapsula_Resource?SWUDNSAI=31&amp;xinfo={nonce}&amp;edet=15" '
+        'frameborder="0" width="100%" height="100%">Request unsuccessful.</iframe></body></html>'
     )
 
 

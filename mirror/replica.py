@@ -72,6 +72,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import socket
 import sys
 import threading
@@ -80,14 +81,15 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from html import unescape
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 from .governments import PER_SEARCH_PAGE, government_of, search_path
 from .origin import SITE, archive_url
-from .pagebuild import (NZ, PER_PAGE, ListingItem, build_block_page, build_feed, build_listing, build_search,
-                        iso_utc, nz_date_text, parse_date_text, parse_iso)
+from .pagebuild import (NZ, PER_PAGE, ListingItem, build_block_page, build_feed, build_js_challenge, build_listing,
+                        build_search, challenge_token, iso_utc, nz_date_text, parse_date_text, parse_iso)
 
 _CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
 # The article's date: `<time class="meta meta__date" datetime=""><time
@@ -285,8 +287,13 @@ class Site:
     ITEM_CACHE = 4096
 
     def __init__(self, folder: str | os.PathLike, plan: str | None = None, transliterated: str = "404",
-                 validators: bool = True):
+                 validators: bool = True, js_wall_uses: int = 0):
         self.folder = Path(folder)
+        # The JavaScript wall (0: off): a token earned by running a
+        # challenge's script is good for this many requests.
+        self.js_wall_uses = js_wall_uses
+        self._tokens: dict[str, int] = {}   # token -> requests it has left
+        self.challenges = 0                # challenge pages served
         self.plan_path = Path(plan) if plan else None
         self.transliterated = transliterated
         self.validators = validators
@@ -487,6 +494,35 @@ class Site:
     def planned(self, target: str) -> bool:
         return bool(self.plan()) and request_key(*_split(target)) in self._faults
 
+    # --- the JavaScript wall ------------------------------------------------------
+
+    def issue_challenge(self) -> str:
+        """A new challenge page; the token its script will compute is good
+        for `js_wall_uses` requests from the first one that shows it."""
+        nonce = secrets.token_hex(8)
+        with self._lock:
+            self._tokens[challenge_token(nonce)] = self.js_wall_uses
+            self.challenges += 1
+        return build_js_challenge(nonce)
+
+    def passes_wall(self, cookie_header: str | None) -> bool:
+        """True when the request carries a token with uses left (and uses one)."""
+        if not self.js_wall_uses:
+            return True
+        cookies = SimpleCookie()
+        try:
+            cookies.load(cookie_header or "")
+        except CookieError:
+            return False
+        for name, morsel in cookies.items():
+            if name.startswith("visid_incap_"):
+                with self._lock:
+                    left = self._tokens.get(morsel.value, 0)
+                    if left > 0:
+                        self._tokens[morsel.value] = left - 1
+                        return True
+        return False
+
     def lookup(self, path: str) -> tuple[Path | None, str | None]:
         """(page file, None) for a page's own path, in any percent-encoding
         (upper- or lower-case hex, or characters raw: paths are compared
@@ -590,6 +626,8 @@ class Handler(BaseHTTPRequestHandler):
                 status = int(fault["status"])
                 headers = {"Location": fault["location"]} if "location" in fault else {}
                 return self.send(status, f"<html><body>{status}</body></html>".encode(), headers)
+        if decoded != "/robots.txt" and not site.passes_wall(self.headers.get("Cookie")):
+            return self.send(200, site.issue_challenge().encode())
         if decoded == "/robots.txt":
             robots = site.folder / "robots.txt"
             body = robots.read_bytes() if robots.exists() else b"User-agent: *\nDisallow:\n"
@@ -676,10 +714,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="how to answer a transliterated (archive-form) URL")
     parser.add_argument("--no-validators", dest="validators", action="store_false",
                         help="send no ETag/Last-Modified and never answer 304")
+    parser.add_argument("--js-wall", action="store_true",
+                        help="answer every request (but robots.txt) without a valid token cookie with a "
+                             "JavaScript challenge, as Incapsula does")
+    parser.add_argument("--js-wall-uses", type=int, default=200, metavar="N",
+                        help="requests a token earned by the challenge is good for (default 200)")
     args = parser.parse_args(argv)
     if not os.path.isdir(args.folder):
         parser.error(f"{args.folder}: not a folder")
-    site = Site(args.folder, args.plan, args.transliterated, validators=args.validators)
+    site = Site(args.folder, args.plan, args.transliterated, validators=args.validators,
+                js_wall_uses=args.js_wall_uses if args.js_wall else 0)
     server = make_server(site, args.host, args.port)
     started = time.monotonic()
     count = len(site.index())

@@ -31,7 +31,9 @@ CONCURRENT_ITEMS = 1
 
 DOWNLOAD_HANDLERS = {
     "http": "mirror.handlers.ReplicaDownloadHandler",
-    "https": "mirror.handlers.ReplicaDownloadHandler",
+    # The site is https: only there can a request go through the browser
+    # (one handler, one browser driver).
+    "https": "mirror.browser.BrowserDownloadHandler",
 }
 ITEM_PIPELINES = {
     "mirror.pipelines.StorePipeline": 200,
@@ -50,6 +52,9 @@ DOWNLOADER_MIDDLEWARES = {
     # after decompression (590) on the way back, so the wall's page is readable
     "mirror.middlewares.BotWallMiddleware": 560,
     "mirror.middlewares.ConditionalRequestsMiddleware": 570,
+    # Scrapy's cookie middleware, taking the cookies the browser earned too
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "mirror.browser.BrowserCookiesMiddleware": 700,
 }
 EXTENSIONS = {
     "mirror.extensions.RunManifest": 500,
@@ -63,11 +68,22 @@ CONDITIONAL_REQUESTS = True
 STATE_DIR = None
 # With -a budget=N, every seed is checked at least every REVISIT_DAYS days.
 REVISIT_DAYS = 30
-# A bot-wall answer is retried BOTWALL_RETRIES times, after BOTWALL_BACKOFF
-# seconds, doubling; when more than BOTWALL_MAX_SHARE of at least
-# BOTWALL_MIN_ANSWERS release pages are the wall, the run stops.
+# The bot wall pauses the whole crawl for BOTWALL_BACKOFF seconds, doubling
+# each time a pause ends in the wall again; after BOTWALL_RETRIES such pauses
+# the run stops.  A walled request is asked again at most BOTWALL_RETRIES
+# times.  And when more than BOTWALL_MAX_SHARE of at least
+# BOTWALL_MIN_ANSWERS release pages end walled, the run stops too.
 BOTWALL_RETRIES = 2
 BOTWALL_BACKOFF = 30.0
+# A real browser past the wall: auto (when the wall answers), never, always.
+# BROWSER_EXECUTABLE: Chromium's path (default: chromium found on PATH).
+# BROWSER_PASS_TIMEOUT: how long a page may take to get past a challenge;
+# BROWSER_FETCH_TIMEOUT: a whole browser fetch (0: twice DOWNLOAD_TIMEOUT
+# and the pass timeout).
+BROWSER_FETCH = "auto"
+BROWSER_EXECUTABLE = None
+BROWSER_PASS_TIMEOUT = 10.0
+BROWSER_FETCH_TIMEOUT = 0
 BOTWALL_MIN_ANSWERS = 10
 BOTWALL_MAX_SHARE = 0.5
 

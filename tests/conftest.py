@@ -22,7 +22,8 @@ SHARED = REPO.parent / "shared"
 # Politeness lifted for tests only: the replica is local.
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
         "CONCURRENT_REQUESTS": "8",
-        "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "5", "LOG_LEVEL": "INFO", "BOTWALL_BACKOFF": "0.05"}
+        "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "5", "LOG_LEVEL": "INFO", "BOTWALL_BACKOFF": "0.05",
+        "BROWSER_PASS_TIMEOUT": "2"}
 
 
 def shared_path(*parts: str) -> Path:
@@ -36,10 +37,10 @@ def shared_path(*parts: str) -> Path:
 class Replica:
     """A replica server over a folder of pages, running in a thread."""
 
-    def __init__(self, folder: Path, transliterated: str = "404"):
+    def __init__(self, folder: Path, transliterated: str = "404", js_wall_uses: int = 0):
         self.folder = folder
         self.plan_file = folder.parent / f"{folder.name}-plan.json"
-        self.site = Site(folder, str(self.plan_file), transliterated)
+        self.site = Site(folder, str(self.plan_file), transliterated, js_wall_uses=js_wall_uses)
         self.server = make_server(self.site)
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

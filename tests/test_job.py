@@ -150,7 +150,7 @@ def test_bot_wall_is_retried_then_recorded_blocked(replica, tmp_path):
     seeds, out = tmp_path / "seeds", tmp_path / "output"
     site_with(replica, seeds, ["passes-later", "always-walled", "plain-1", "plain-2", "plain-3"])
     replica.plan({"/release/passes-later": {"block": True, "times": 1}, "/release/always-walled": {"block": True}})
-    result = run_crawl(replica.origin, seeds, out)
+    result = run_crawl(replica.origin, seeds, out, settings={"BROWSER_FETCH": "never"})  # the plain client's retries
     assert replica.site.hits["/release/always-walled"] == 3       # first answer and two retries
     assert replica.site.hits["/release/passes-later"] == 2
     assert (out / "releases/2020/05/2020-05-06-passes-later.md").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -387,11 +388,22 @@ def test_reparse_rebuilds_every_document_byte_for_byte(crawl, tmp_path):
     assert tree(fresh) == crawl.tree == tree(crawl.output)
 
 
+def record_offsets(handle):
+    """(offset, length) of each record of a WARC file."""
+    iterator = ArchiveIterator(handle)
+    for record in iterator:
+        record.content_stream().read()
+        yield iterator.get_record_offset(), iterator.get_record_length()
+
+
 def test_reparse_names_unreadable_files_and_fails(crawl, tmp_path):
     paths = warc_files(crawl.output, crawl.run_id)
     torn = tmp_path / "torn.warc.gz"
     data = b"".join(p.read_bytes() for p in paths)
-    torn.write_bytes(data[: len(data) * 2 // 3])
+    # cut inside a record (a gzip member), two thirds in: never at a boundary
+    records = list(record_offsets(io.BytesIO(data)))
+    start, length = next((o, n) for o, n in records if o > len(data) * 2 // 3)
+    torn.write_bytes(data[:start + length // 2])
     missing = tmp_path / "missing.warc.gz"
     done = reparse(str(torn), str(missing), *map(str, paths), "--output", str(tmp_path / "out"))
     assert done.returncode == 1

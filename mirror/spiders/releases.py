@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 
 import scrapy
 
+from ..browser import BROWSER
 from ..candidates import candidate_addresses
 from ..discover import feed_links, listing_links
 from ..failures import failure_reason
@@ -184,7 +185,8 @@ class ReleasesSpider(scrapy.Spider):
     def parse_release(self, response, seed: Seed, discovered: bool = False, addresses: tuple[str, ...] = (),
                       attempt: int = 0) -> ReleaseItem:
         item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
-                           seed_path=seed.path, discovered=discovered, tried=addresses[:attempt + 1])
+                           seed_path=seed.path, discovered=discovered, tried=addresses[:attempt + 1],
+                           browser="browser" in response.flags)
         if response.status == 304:
             known = response.meta.get(KNOWN)
             if known is None:  # validators we did not send: nothing stands for the page
@@ -218,7 +220,8 @@ class ReleasesSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         return ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
                            status=status or 0, failure=reason, seed_path=seed.path,
-                           discovered=kwargs["discovered"], tried=addresses[:attempt + 1])
+                           discovered=kwargs["discovered"], tried=addresses[:attempt + 1],
+                           browser=bool(request.meta.get(BROWSER)))
 
     # --- discovery --------------------------------------------------------------
 
