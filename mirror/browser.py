@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
-from scrapy.exceptions import DownloadTimeoutError
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Headers
 from scrapy.utils.gz import gunzip
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
@@ -100,6 +100,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
         self.fetch_timeout = (settings.getfloat("BROWSER_FETCH_TIMEOUT")
                               or 2 * settings.getfloat("DOWNLOAD_TIMEOUT") + self.pass_timeout)
         self.user_agent = settings.get("USER_AGENT")
+        self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         self.config.browser_type_name = "chromium"
         self.config.launch_options = {
             "executable_path": browser_executable(settings), "headless": True, "args": CHROMIUM_ARGS,
@@ -267,8 +268,13 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
                 sent = sent.replace(url=target)
             if main:
                 visit.main, visit.main_walled = (sent, response), looks_blocked(response.body)
-            await route.fulfill(status=response.status, headers=_browser_headers(response.headers),
-                                body=_decoded(response))
+            try:
+                body = _decoded(response, self.max_size)
+            except (IgnoreRequest, ValueError) as exc:  # too large unpacked (gunzip raises ValueError)
+                logger.warning("%s: the browser's answer is refused: %s", sent.url, exc)
+                await route.abort("failed")
+                return
+            await route.fulfill(status=response.status, headers=_browser_headers(response.headers), body=body)
         return answer
 
     def _wait_past_wall(self, visit: _Visit):
@@ -282,16 +288,22 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
         return wait
 
 
-def _decoded(response) -> bytes:
-    """The body as the browser must be given it: without content coding."""
+def _decoded(response, max_size: int) -> bytes:
+    """The body as the browser must be given it: without content coding,
+    and no larger unpacked than DOWNLOAD_MAXSIZE (a gzip bomb stays small)."""
     coding = response.headers.get(b"Content-Encoding", b"").lower()
     if coding in (b"gzip", b"x-gzip"):
-        return gunzip(response.body)
+        return gunzip(response.body, max_size=max_size)
     if coding == b"deflate":
+        inflate = zlib.decompressobj()
         try:
-            return zlib.decompress(response.body)
+            body = inflate.decompress(response.body, max_size + 1)
         except zlib.error:
-            return zlib.decompress(response.body, -15)
+            inflate = zlib.decompressobj(-15)
+            body = inflate.decompress(response.body, max_size + 1)
+        if len(body) > max_size:
+            raise IgnoreRequest(f"unpacked past DOWNLOAD_MAXSIZE ({max_size} B)")
+        return body
     return response.body
 
 

@@ -47,6 +47,16 @@ def candidate_addresses(seed_url: str, title: str = "", remembered: str | None =
     return [a for a in ordered if a and not (a in seen or seen.add(a))]
 
 
+def own_archive_urls(seed_url: str, asked: str, final: str) -> tuple[str, ...]:
+    """The archive urls a page fetched for the seed may name as its own:
+    the seed's, and the alias's when the site redirected the seed's node
+    address to it."""
+    own = archive_url(seed_url)
+    if asked != final and asked == node_address(own):
+        return own, archive_url(final)
+    return (own,)
+
+
 def is_own_address(seed_url: str, asked: str, final: str) -> bool:
     """True when the page that answered at `final`, asked for at `asked`, is
     the seed's own release: its ID-rule form is the seed's, or the site

@@ -7,11 +7,13 @@ import logging
 from datetime import datetime, timezone
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from . import diff as diffing
 from .candidates import is_own_address
 from .commands.crawl import EXIT_STAT
 from .manifest import BLOCKED, DROPPED, FAILED, NOT_MODIFIED, ManifestWriter, Outcome, read_manifest
+from .outcomes import WRITE_ERROR
 from .siteindex import SiteIndex, index_path
 from .state import state_dir, state_of
 from .report import summary_line, write_reports
@@ -56,8 +58,9 @@ def run_summary(stats: dict) -> dict:
 
 
 def crawl_status(summary: dict, finish_reason: str | None) -> int:
-    """UNTRUSTED when the crawl did not finish, or most requests got no page."""
-    if finish_reason != "finished":
+    """UNTRUSTED when the crawl did not finish, a document could not be
+    written, or most requests got no page."""
+    if finish_reason != "finished" or summary["dropped"].get(WRITE_ERROR):
         return UNTRUSTED
     requested = summary["requested"]
     # 404 and 410 are the site's answer (gone), not a failure to hear it.
@@ -102,18 +105,28 @@ class RunManifest(_SignalExtension):
 
     def spider_opened(self, spider):
         path = manifest_path(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id_of(self.crawler))
-        self.writer = ManifestWriter(path)
+        try:
+            self.writer = ManifestWriter(path)
+        except OSError as exc:
+            # Outcomes that cannot be recorded cannot be reviewed: no crawl.
+            logger.error("cannot write the run manifest %s: %s", path, exc.strerror or exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="cannot write"))
+            return
         self.crawler.stats.set_value("mirror/manifest", str(path))
 
     def item_scraped(self, item, response, spider):
+        if self.writer is None:
+            return
         self.writer.write(Outcome(item.url, item.outcome, item.final_url, item.status, item.output_path,
                                   seed=item.seed_path, discovered=item.discovered, sha1=item.sha1,
-                                  tried=item.tried, browser=item.browser))
+                                  tried=item.tried, browser=item.browser, repaired=item.repaired))
 
     def item_dropped(self, item, response, exception, spider):
-        outcome = FAILED if item.failure else BLOCKED if item.blocked else DROPPED
+        if self.writer is None:
+            return
+        outcome = item.outcome or (FAILED if item.failure else BLOCKED if item.blocked else DROPPED)
         self.writer.write(Outcome(item.url, outcome, item.final_url, item.status,
-                                  reason=item.failure or item.reason or str(exception),
+                                  reason=item.detail or item.failure or item.reason or str(exception),
                                   seed=item.seed_path, discovered=item.discovered, tried=item.tried,
                                   browser=item.browser))
 
@@ -142,7 +155,8 @@ class RevisitState(_SignalExtension):
             state.mark_checked(item.url)
         else:
             state.remember(item.url, etag=item.etag, last_modified=item.last_modified,
-                           output=item.output_path, sha1=item.sha1, address=address_to_remember(item))
+                           output=item.output_path, sha1=item.sha1, address=address_to_remember(item),
+                           size=item.size)
 
     def item_dropped(self, item, response, exception, spider):
         if item.status in (404, 410):
@@ -203,12 +217,21 @@ class RunReport(_SignalExtension):
                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                "finish_reason": reason, "seeds": settings.get("SEEDS_DIR", "seeds"), "output": output_dir,
                "manifest": str(manifest_file), "not_checked": result.not_checked,
-               "duplicates": result.duplicates, "crawl": summary}
-        reports = write_reports(result, run, run_dir(output_dir, run_id))
-        point_latest(output_dir, run_id)
+               "duplicates": result.duplicates, "crawl": summary,
+               # documents found damaged on disk and written again from the page
+               "repaired": sorted(o.output for o in manifest.values() if getattr(o, "repaired", False))}
         status = diffing.exit_status(result)
         line = f"mirror diff: {summary_line(result)}"
         logger.info(line)
+        try:
+            reports = write_reports(result, run, run_dir(output_dir, run_id))
+            point_latest(output_dir, run_id)
+        except OSError as exc:
+            # The verdict stands without its report: say once why there is none.
+            logger.error("the report cannot be written under %s: %s", run_dir(output_dir, run_id),
+                         exc.strerror or exc)
+            print(f"{line}\nreport: not written ({exc.strerror or exc})", flush=True)
+            return max(status, UNTRUSTED)
         logger.info("report: %s", reports["html"])
         print(f"{line}\nreport: {reports['html']}", flush=True)
         return status

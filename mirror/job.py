@@ -8,23 +8,20 @@ an outcome in the manifest are done, every other one is asked for again.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from .commands.crawl import UNTRUSTED, crawl_exit_status
+from .runlock import BUSY, lock_path, run_lock
 from .runs import new_run_id
 from .state import state_dir
 
 logger = logging.getLogger(__name__)
-
-BUSY = 3  # exit status: another run holds the lock
 
 
 def crawl_settings(overrides: list[tuple[str, str]]):
@@ -33,28 +30,6 @@ def crawl_settings(overrides: list[tuple[str, str]]):
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")
     return settings
-
-
-@contextmanager
-def run_lock(path: Path):
-    """Hold an exclusive lock on `path`, or yield None when another process
-    holds it.  The kernel drops the lock when the process dies, however."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            yield None, handle.read().strip()
-            return
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield handle, ""
-    finally:
-        handle.close()
 
 
 def prepare_job(job: Path, resume: bool) -> str | None:
@@ -84,7 +59,7 @@ def run_index(overrides: list[tuple[str, str]], spider_args: dict[str, str]) -> 
     lock (an index run and a crawl share the state folder)."""
     settings = crawl_settings(overrides)
     folder = state_dir(settings)
-    with run_lock(folder / "run.lock") as (lock, holder):
+    with run_lock(lock_path(folder)) as (lock, holder):
         if lock is None:
             print(f"mirror index: another run is active (pid {holder or '?'} holds {folder / 'run.lock'})")
             return BUSY
@@ -109,7 +84,7 @@ def run_crawl(overrides: list[tuple[str, str]], spider_args: list[tuple[str, str
     is the run's verdict: 0 nothing to review, 1 review, 2 untrusted, 3 busy."""
     settings = crawl_settings(overrides)
     folder = state_dir(settings)
-    with run_lock(folder / "run.lock") as (lock, holder):
+    with run_lock(lock_path(folder)) as (lock, holder):
         if lock is None:
             print(f"mirror run: another run is active (pid {holder or '?'} holds {folder / 'run.lock'})")
             return BUSY

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from .store import UNCHANGED, WRITTEN
 
 DROPPED, BLOCKED, FAILED, NOT_MODIFIED = "dropped", "blocked", "failed", "not modified"
+MOVED_AWAY = "moved"  # redirected to another release: nothing written for this one
 HAS_DOCUMENT = (WRITTEN, UNCHANGED, NOT_MODIFIED)
 
 
@@ -31,6 +32,7 @@ class Outcome:
     sha1: str = ""           # digest of the document's bytes, when there is one
     tried: tuple[str, ...] = ()  # the addresses asked, in order, when not just `url`
     browser: bool = False    # the page came through the browser (past the bot wall)
+    repaired: bool = False   # the document on disk was damaged; this fetch wrote it again
 
 
 _DEFAULTS = tuple((f.name, f.default) for f in fields(Outcome))
@@ -41,7 +43,12 @@ class ManifestWriter:
     def __init__(self, path: str | os.PathLike):
         self.path = os.fspath(path)
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        # A run killed mid-write (a resumed run appends to its manifest) may
+        # have left a torn last line: the next record starts on a line of its own.
+        size = os.fstat(self._fd).st_size
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            self._write(b"\n")
 
     def write(self, outcome: Outcome) -> None:
         # Fields at their defaults are left out: shorter lines, faster reads.
@@ -62,8 +69,16 @@ class ManifestWriter:
                 del record["tried"]  # the common case: asked at the seed's own url
             else:
                 record["tried"] = list(outcome.tried)
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
+        self._write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def _write(self, data: bytes) -> None:
+        """All of `data`: os.write may take only part of it (a full disk, a signal)."""
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            if written <= 0:
+                raise OSError(f"{self.path}: nothing written")
+            view = view[written:]
 
     def close(self) -> None:
         if self._fd is not None:

@@ -5,23 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from .blockpage import looks_blocked
+from .failures import STOPPED, LeftTheSite
+from .origin import is_site_url
 from .browser import BROWSER, browser_mode
 from .state import state_of
+from .store import intact
 
 logger = logging.getLogger(__name__)
 
 # Request meta keys
 RELEASE = "mirror_release"          # on a release page request: the URL of the seed it asks for
 KNOWN = "mirror_known"              # (output path, sha1) of the document the validators stand for
+REPAIR = "mirror_repair"            # the document on disk was found damaged: this fetch repairs it
 WALL_RETRIES = "mirror_wall_retries"   # how many times the wall has answered this request
 SENT_AT = "mirror_sent_at"             # loop time the request left the wall's hold
 RENEWS = "mirror_renews"               # a browser fetch that earns the plain client its cookies
-STOPPED = "not sent: the site is refusing the crawler"
 
 
 class ConditionalRequestsMiddleware:
@@ -47,8 +51,15 @@ class ConditionalRequestsMiddleware:
             return None
         if (known.address or seed_url) != request.url:
             return None  # the validators belong to the page at another address
-        if not os.path.exists(os.path.join(self.output_dir, known.output)):
+        document = os.path.join(self.output_dir, known.output)
+        if not os.path.exists(document):
             return None  # a 304 would leave nothing to stand for the page
+        if not intact(document, known.size, known.sha1):
+            # A 304 would make a damaged document stand for the page: fetch it whole.
+            request.meta[REPAIR] = known.output
+            logger.warning("%s: %s is not the document written for it; fetching the page in full",
+                           seed_url, known.output)
+            return None
         if known.etag:
             request.headers[b"If-None-Match"] = known.etag
         if known.last_modified:
@@ -155,8 +166,10 @@ class BotWallMiddleware:
             # The wall answered a request sent since the last pause ended (or
             # with no pause yet): pause again, longer, or give up, unless
             # the wall has only ever answered this one page.
-            if self.pauses >= self.retries and len(self.walled) > 1:
-                self.stop(f"the bot wall still answered after {self.pauses} pauses")
+            if self.pauses >= self.retries:
+                if len(self.walled) > 1:
+                    self.stop(f"the bot wall still answered after {self.pauses} pauses")
+                # else only this page has met the wall: its own retries end it
             else:
                 delay = self.backoff * (2 ** self.pauses)
                 self.pauses += 1
@@ -223,3 +236,20 @@ class BotWallMiddleware:
         self.crawler.stats.set_value("mirror/botwall/stopped", True)
         # Scheduled, not awaited: closing waits for this very download.
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+
+
+class OffSiteRedirectMiddleware:
+    """Refuses a redirect off the site before Scrapy's redirect middleware
+    follows it.  Release requests skip the offsite filter (`dont_filter`:
+    two seeds may share one page), so this is what keeps another host's
+    page from being saved, recorded and accepted as a release."""
+
+    @staticmethod
+    def process_response(request, response):
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400 and location) or not is_site_url(request.url):
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        if is_site_url(target):
+            return response
+        raise LeftTheSite(urlsplit(target).hostname or target)

@@ -51,6 +51,15 @@ def archive_id(url: str) -> str:
     return ascii_slug(_path(url).rsplit("/", 1)[-1])
 
 
+def unsafe_id_reason(url: str) -> str | None:
+    """Why the document id of `url` cannot name a file, or None: an id that
+    decodes to a path (`..%2F..%2Fetc` is `../../etc`), or to nothing."""
+    doc_id = archive_id(url)
+    if not doc_id or doc_id in (".", "..") or "/" in doc_id or "\\" in doc_id or ".." in doc_id or "\0" in doc_id:
+        return f"unsafe document id {doc_id!r} in {url}"
+    return None
+
+
 def kind_of(url: str) -> str:
     """'speech' for /speech/ pages; every other page is archived as a release."""
     return "speech" if _path(url).startswith("/speech/") else "release"

@@ -15,7 +15,7 @@ from .document import holds_a_release, normalise
 from .extract import extract, is_block_page, page_selector
 from .store import UnsafePath, write_document
 
-BLOCKED, EMPTY, UNSAFE, WRITE_ERROR, BROKEN = "blocked", "empty", "unsafe id", "write error", "extraction error"
+from .outcomes import BLOCKED, BROKEN, EMPTY, OTHER_RELEASE, UNSAFE, WRITE_ERROR  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class PageOutcome:
     sha1: str = ""
     reason: str = ""
     normalised: bool = False  # normalisation changed what the extractor gave
+    size: int = 0           # the document's length in bytes
 
 
 def page_text(body: bytes, encoding: str) -> str:
@@ -33,15 +34,20 @@ def page_text(body: bytes, encoding: str) -> str:
     return html_to_unicode(f"charset={encoding}", body)[1]
 
 
-def store_response(body: bytes, encoding: str, url: str, output_dir: str) -> PageOutcome:
+def store_response(body: bytes, encoding: str, url: str, output_dir: str,
+                   expected: tuple[str, ...] | None = None) -> PageOutcome:
     """`store_page` on a response's bytes: decoding is part of the page's
     work, done where the rest of it is done."""
-    return store_page(page_text(body, encoding), url, output_dir)
+    return store_page(page_text(body, encoding), url, output_dir, expected)
 
 
-def store_page(html: str, url: str, output_dir: str) -> PageOutcome:
+def store_page(html: str, url: str, output_dir: str, expected: tuple[str, ...] | None = None) -> PageOutcome:
     """Extract the release on the page at `url` (its real address), and write
-    it under `output_dir` unless the same bytes are already there."""
+    it under `output_dir` unless the same bytes are already there.
+
+    `expected` holds the archive urls the requested release may have; a page
+    whose canonical link names any other release is not written, so that a
+    page can never overwrite another release's document."""
     try:
         sel = page_selector(html)
         if is_block_page(sel):
@@ -50,6 +56,8 @@ def store_page(html: str, url: str, output_dir: str) -> PageOutcome:
         if not holds_a_release(doc):
             return PageOutcome(EMPTY, reason="page has neither title nor body")
         tidy = normalise(doc)
+        if expected is not None and tidy.url not in expected:
+            return PageOutcome(OTHER_RELEASE, reason=f"page names another release: {tidy.url}")
     except Exception as exc:  # a page no rule foresaw: one failed page, not a failed crawl
         return PageOutcome(BROKEN, reason=f"extraction error: {type(exc).__name__}: {exc}")
     try:
@@ -58,4 +66,4 @@ def store_page(html: str, url: str, output_dir: str) -> PageOutcome:
         return PageOutcome(UNSAFE, reason=str(exc))
     except OSError as exc:
         return PageOutcome(WRITE_ERROR, reason=f"cannot write: {exc}")
-    return PageOutcome(written.outcome, written.path, written.sha1, normalised=tidy != doc)
+    return PageOutcome(written.outcome, written.path, written.sha1, normalised=tidy != doc, size=written.size)

@@ -3,11 +3,17 @@ reason there is none."""
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.exceptions import DropItem
 
-from .manifest import BLOCKED, NOT_MODIFIED
+from .candidates import own_archive_urls
+from .manifest import BLOCKED, MOVED_AWAY, NOT_MODIFIED
+from .outcomes import OTHER_RELEASE
 from .store import sweep_temporary
 from .workers import WorkerExited, WorkerPool
+
+logger = logging.getLogger(__name__)
 
 # Named, not imported: with worker processes, the crawl's own process never
 # loads the extraction code (a tenth of a second of imports).
@@ -62,7 +68,7 @@ class StorePipeline:
 
     async def process_item(self, item):
         if item.failure:
-            self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.failure}")
+            self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.detail or item.failure}")
         if item.blocked:
             self.drop(item, "mirror/dropped/blocked", item.reason)
         self.stats.inc_value("mirror/fetched")
@@ -70,7 +76,9 @@ class StorePipeline:
             self.stats.inc_value("mirror/not_modified")
             return item
         body, item.body = item.body, b""  # not kept past this point: pages are large
-        args = (body, item.encoding, item.final_url, self.output_dir)
+        asked = item.tried[-1] if item.tried else item.url
+        args = (body, item.encoding, item.final_url, self.output_dir,
+                own_archive_urls(item.url, asked, item.final_url))
         if self.pool is not None:
             try:
                 page = await self.pool.call(STORE_RESPONSE, *args)
@@ -80,10 +88,17 @@ class StorePipeline:
             page = self.store_here(*args)
         if page.outcome == BLOCKED:
             item.blocked = True
+        if page.outcome == OTHER_RELEASE and item.final_url != asked:
+            # the site redirected to another release: its page is not this one's
+            item.outcome = MOVED_AWAY
+            self.drop(item, "mirror/moved", f"redirected to {item.final_url}")
         if not page.path:
             self.drop(item, f"mirror/dropped/{page.outcome}", page.reason)
         if page.normalised:
             self.stats.inc_value("mirror/normalised")
-        item.output_path, item.sha1, item.outcome = page.path, page.sha1, page.outcome
+        item.output_path, item.sha1, item.outcome, item.size = page.path, page.sha1, page.outcome, page.size
         self.stats.inc_value(f"mirror/{item.outcome}")
+        if item.repaired:
+            self.stats.inc_value("mirror/repaired")
+            logger.warning("%s: the damaged document %s was written again", item.url, item.output_path)
         return item

@@ -2,6 +2,7 @@
 
     python -m mirror.replica DIR [--port N] [--plan FILE]
                              [--transliterated 404|redirect|serve] [--no-validators]
+                             [--js-wall [--js-wall-uses N]]
 
 Serves every `*.html` page under DIR at the path of its canonical link, a
 robots.txt (DIR/robots.txt if present), and answers conditional requests
@@ -57,7 +58,10 @@ does, so any spelling of an address or search):
      "/release/d": {"status": 500, "times": 2},      # then serves normally
      "/release/e": {"delay": 5},
      "/release/f": {"block": true},                   # the bot wall's page
-     "/release/g": {"drop": true}}                    # close without answering
+     "/release/g": {"drop": true},                    # close without answering
+     "/release/h": {"size": 100000000},               # a 100 MB page
+     "/release/j": {"file": "other.html"},            # that file of DIR, served here
+     "/release/i": {"gzip_bomb": 419430400}}          # 400 KB gzipped, 400 MiB unpacked
 
 Seed URLs are often transliterations of the real address (SITE.md), and
 the archive writes `/node/<n>` pages as `/release/<n>`; how the replica
@@ -68,6 +72,7 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import functools
 import hashlib
 import json
 import os
@@ -77,6 +82,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -540,6 +546,17 @@ class Site:
         return None, None
 
 
+@functools.lru_cache(maxsize=4)
+def gzip_bomb(size: int) -> bytes:
+    """`size` zero bytes, gzipped: about a thousandth of that on the wire."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = bytes(1 << 20)
+    parts = [packer.compress(chunk) for _ in range(size >> 20)]
+    parts.append(packer.compress(bytes(size & ((1 << 20) - 1))))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
 def _read(name: str, size: int) -> bytes:
     """A file's bytes, without the buffered file object (the index reads 55,000)."""
     fd = os.open(name, os.O_RDONLY)
@@ -622,6 +639,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.drop()
             if fault.get("block"):
                 return self.send(200, build_block_page().encode())
+            if "file" in fault:  # a page of the folder served here, whatever its canonical link says
+                return self.serve_file(site.folder / fault["file"])
+            if "size" in fault:  # a page far larger than any release
+                return self.send(200, b"<html><body>" + b"x" * int(fault["size"]) + b"</body></html>")
+            if "gzip_bomb" in fault:  # small on the wire, huge unpacked
+                return self.send(200, gzip_bomb(int(fault["gzip_bomb"])), {"Content-Encoding": "gzip"})
             if "status" in fault:
                 status = int(fault["status"])
                 headers = {"Location": fault["location"]} if "location" in fault else {}

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from .document import Document, FormatError, parse
-from .origin import canonical_site_url, is_site_url
+from .origin import canonical_site_url, is_site_url, unsafe_id_reason
 
 SEED_SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -62,6 +62,9 @@ def seed_document(data: bytes) -> Document:
         raise ValueError("no url in front matter")
     if not is_site_url(doc.url):
         raise ValueError(f"URL outside beehive.govt.nz: {doc.url}")
+    unsafe = unsafe_id_reason(doc.url)
+    if unsafe:
+        raise ValueError(unsafe)
     return doc
 
 
@@ -71,12 +74,20 @@ def read_seed(path: str) -> Seed:
     return Seed(path, canonical_site_url(doc.url), doc.date, doc.title)
 
 
+def no_seeds_reason(folder: str | os.PathLike) -> str | None:
+    """Why a crawl of `folder` has nothing to do, or None when it has seeds."""
+    if not os.path.isdir(folder):
+        return f"the seeds folder {folder} does not exist"
+    if not seed_paths(folder):
+        return f"the seeds folder {folder} holds no seed files ({', '.join('*' + s for s in SEED_SUFFIXES)})"
+    return None
+
+
 def read_seeds(folder: str | os.PathLike) -> SeedSet:
     """All usable seeds, first occurrence of each URL kept, in path order."""
     result = SeedSet()
     if not os.path.isdir(folder):
-        result.bad.append(BadSeed(str(folder), "seeds folder does not exist"))
-        return result
+        return result  # no seeds: the caller says why (no_seeds_reason)
     kept: dict[str, Seed] = {}
     for path in seed_paths(folder):
         try:

@@ -24,6 +24,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 1
 # stop (the bot wall), little is left that would still be sent.
 CONCURRENT_REQUESTS = 2
 DOWNLOAD_TIMEOUT = 30
+# A release page is about 330 kB, the largest seen well under 2 MB: a page
+# past 4 MiB (on the wire or unpacked) is not a release and fails as "page
+# too large", instead of Scrapy's 1 GiB, which a gzip bomb turns into
+# gigabytes of memory.
+DOWNLOAD_MAXSIZE = 4 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
 # Each release page yields one item: Scrapy's default of 100 starts 100
 # asyncio workers per response to process that one item in "parallel".
@@ -52,6 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
     # after decompression (590) on the way back, so the wall's page is readable
     "mirror.middlewares.BotWallMiddleware": 560,
     "mirror.middlewares.ConditionalRequestsMiddleware": 570,
+    # before the redirect middleware (600) on the way back: off-site redirects are refused
+    "mirror.middlewares.OffSiteRedirectMiddleware": 610,
     # Scrapy's cookie middleware, taking the cookies the browser earned too
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "mirror.browser.BrowserCookiesMiddleware": 700,

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .governments import government_of
 from .origin import archive_url
+from .state import open_database
 
 FILE = "site-index.sqlite"
 
@@ -73,11 +74,7 @@ def type_of(address: str) -> str:
 
 class SiteIndex:
     def __init__(self, path: str | os.PathLike):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(os.fspath(path))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
-        self.db.commit()
+        self.db = open_database(path, _SCHEMA)
 
     @classmethod
     def open_existing(cls, path: str | os.PathLike) -> SiteIndex | None:

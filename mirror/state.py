@@ -10,6 +10,7 @@ written again; this store keeps a few hundred bytes a URL, and a 304 means
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import time
@@ -24,11 +25,14 @@ CREATE TABLE IF NOT EXISTS pages (
     output TEXT NOT NULL DEFAULT '',
     sha1 TEXT NOT NULL DEFAULT '',
     checked REAL NOT NULL DEFAULT 0,
-    address TEXT NOT NULL DEFAULT ''
+    address TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT -1
 )
 """
 # Columns added since the first release of the state file, for old files.
-_ADDED = {"address": "ALTER TABLE pages ADD COLUMN address TEXT NOT NULL DEFAULT ''"}
+_ADDED = {"address": "ALTER TABLE pages ADD COLUMN address TEXT NOT NULL DEFAULT ''",
+          "size": "ALTER TABLE pages ADD COLUMN size INTEGER NOT NULL DEFAULT -1"}
+logger = logging.getLogger(__name__)
 _COMMIT_EVERY = 200  # rows: a killed run loses at most this much memory, never correctness
 
 
@@ -41,18 +45,46 @@ class PageState:
     sha1: str
     checked: float
     address: str      # the real address that answered for `url` (its seed's archive url)
+    size: int         # the document's length when written (-1: not known)
 
 
 def state_dir(settings) -> Path:
     return Path(settings.get("STATE_DIR") or Path(settings.get("OUTPUT_DIR", "output")) / "state")
 
 
+def open_database(path: str | os.PathLike, schema: str) -> sqlite3.Connection:
+    """The SQLite file at `path` with `schema` in place.  A file that is not
+    a database (truncated, overwritten) is moved aside, said once, and a
+    fresh one started: what it remembered only saves requests."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _connect(path, schema)
+    except sqlite3.DatabaseError as exc:
+        aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(path, aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        logger.warning("%s is not a usable database (%s): moved to %s; starting afresh, without what it "
+                       "remembered", path, exc, aside.name)
+        return _connect(path, schema)
+
+
+def _connect(path: Path, schema: str) -> sqlite3.Connection:
+    db = sqlite3.connect(os.fspath(path))
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(schema)
+        db.commit()
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
+
+
 class State:
     def __init__(self, path: str | os.PathLike):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(os.fspath(path))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(_SCHEMA)
+        self.db = open_database(path, _SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
         for name, statement in _ADDED.items():
             if name not in columns:
@@ -61,21 +93,21 @@ class State:
         self._pending = 0
 
     def get(self, url: str) -> PageState | None:
-        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked, address FROM pages "
+        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked, address, size FROM pages "
                               "WHERE url = ?", (url,)).fetchone()
         return PageState(*row) if row else None
 
     def remember(self, url: str, *, etag: str, last_modified: str, output: str, sha1: str,
-                 address: str = "", checked: float | None = None) -> None:
+                 address: str = "", size: int = -1, checked: float | None = None) -> None:
         """The page as last fetched in full: its validators, its document and
         the address it answered at."""
         self.db.execute(
-            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked, address) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked, address, size) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
             "output = excluded.output, sha1 = excluded.sha1, checked = excluded.checked, "
-            "address = excluded.address",
-            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked, address))
+            "address = excluded.address, size = excluded.size",
+            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked, address, size))
         self._wrote()
 
     def mark_checked(self, url: str, checked: float | None = None) -> None:

@@ -50,6 +50,17 @@ def resolve_inside(root: str | os.PathLike, relative: str) -> Path:
     return Path(root) / normal
 
 
+def real_inside(root: str | os.PathLike, path: str | os.PathLike) -> str | None:
+    """`path` with every link followed, when that lies inside `root` (its
+    links followed too); None otherwise.  For paths read from a file (a
+    report, a manifest), which could name anything, links included."""
+    try:
+        top, real = os.path.realpath(root), os.path.realpath(path)
+    except (OSError, ValueError):  # a NUL byte, a link loop
+        return None
+    return real if real.startswith(top.rstrip(os.sep) + os.sep) else None
+
+
 # A temporary name unique to this process and write; O_EXCL refuses to
 # follow a planted link or reuse a stale file.
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -99,6 +110,19 @@ def sweep_temporary(root: str | os.PathLike) -> int:
     return removed
 
 
+def intact(path: str | os.PathLike, size: int, sha1: str) -> bool:
+    """True when the file at `path` still holds the document of `size`
+    bytes and digest `sha1` that was written there: its size first (a stat;
+    -1: not known), then, only when that matches, its digest."""
+    try:
+        if size >= 0 and os.stat(path).st_size != size:
+            return False
+        with open(path, "rb") as handle:
+            return hashlib.sha1(handle.read()).hexdigest() == sha1
+    except OSError:
+        return False
+
+
 def same_bytes(path: Path, data: bytes) -> bool:
     try:
         if path.stat().st_size != len(data):
@@ -112,6 +136,7 @@ class Written(NamedTuple):
     path: str       # relative to the output folder
     outcome: str    # WRITTEN or UNCHANGED
     sha1: str       # digest of the document's bytes, for the run manifest
+    size: int       # the document's length in bytes: a cheap first check of the file later
 
 
 def write_document(root: str | os.PathLike, doc: Document) -> Written:
@@ -121,6 +146,6 @@ def write_document(root: str | os.PathLike, doc: Document) -> Written:
     data = render(doc).encode("utf-8")
     digest = hashlib.sha1(data).hexdigest()
     if same_bytes(target, data):
-        return Written(relative, UNCHANGED, digest)
+        return Written(relative, UNCHANGED, digest, len(data))
     atomic_write(target, data)
-    return Written(relative, WRITTEN, digest)
+    return Written(relative, WRITTEN, digest, len(data))

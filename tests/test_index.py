@@ -185,7 +185,7 @@ def test_crawl_finds_an_edited_title_by_the_index_and_fetches_what_no_seed_has(r
 def test_discovery_feeds_the_index(replica, tmp_path):
     add_releases(replica, 6700, 12, "i")
     seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    write_seed(seeds, "one.md", f"{SITE}/release/i-6700-000")  # an empty seeds folder is no run
     result = run_crawl(replica.origin, seeds, tmp_path / "output", "-a", "discover=1")
     index = index_of(tmp_path / "output")
     # the listing's first page (10) and the feed (the same newest 10)

@@ -17,14 +17,14 @@ import scrapy
 from ..browser import BROWSER
 from ..candidates import candidate_addresses
 from ..discover import feed_links, listing_links
-from ..failures import failure_reason
+from ..failures import STOPPED, failure_detail, failure_reason
 from ..items import ReleaseItem
 from ..manifest import NOT_MODIFIED, read_manifest
-from ..middlewares import KNOWN, RELEASE, STOPPED, WALL_RETRIES
+from ..middlewares import KNOWN, RELEASE, REPAIR, WALL_RETRIES
 from ..origin import SITE, archive_url, canonical_site_url, is_site_url
 from ..revisit import choose
 from ..runs import manifest_path
-from ..seeds import BadSeed, Seed, SeedSet, read_seeds
+from ..seeds import BadSeed, Seed, SeedSet, no_seeds_reason, read_seeds
 from ..siteindex import Listed, SiteIndex, index_path
 from ..state import state_dir, state_of
 
@@ -133,6 +133,14 @@ class ReleasesSpider(scrapy.Spider):
                 if archived not in seeded and address not in seeded]
 
     async def start(self):
+        if not self.only_url:
+            nothing = no_seeds_reason(self.settings.get("SEEDS_DIR", "seeds"))
+            if nothing:
+                # Nothing to check is not "nothing to review": the job is misconfigured.
+                self.logger.error("%s: nothing to crawl", nothing)
+                self.crawler.stats.set_value("mirror/seeds/missing", nothing)
+                await self.crawler.engine.close_spider_async(reason="no seeds")
+                return
         seeds = self.load_seeds()
         self.report_seeds(seeds)
         self.load_addresses()
@@ -186,7 +194,7 @@ class ReleasesSpider(scrapy.Spider):
                       attempt: int = 0) -> ReleaseItem:
         item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
                            seed_path=seed.path, discovered=discovered, tried=addresses[:attempt + 1],
-                           browser="browser" in response.flags)
+                           browser="browser" in response.flags, repaired=REPAIR in response.meta)
         if response.status == 304:
             known = response.meta.get(KNOWN)
             if known is None:  # validators we did not send: nothing stands for the page
@@ -219,8 +227,8 @@ class ReleasesSpider(scrapy.Spider):
             return self.address_request(seed, kwargs["discovered"], addresses, attempt + 1)
         response = getattr(failure.value, "response", None)
         return ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
-                           status=status or 0, failure=reason, seed_path=seed.path,
-                           discovered=kwargs["discovered"], tried=addresses[:attempt + 1],
+                           status=status or 0, failure=reason, detail=failure_detail(failure.value),
+                           seed_path=seed.path, discovered=kwargs["discovered"], tried=addresses[:attempt + 1],
                            browser=bool(request.meta.get(BROWSER)))
 
     # --- discovery --------------------------------------------------------------
