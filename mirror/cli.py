@@ -77,7 +77,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_accept(args) -> int:
-    from .accept import accept
+    from .accept import BadReport, accept
 
     report = Path(args.report) if args.report else Path(args.output) / "reports" / "latest"
     try:
@@ -85,7 +85,11 @@ def cmd_accept(args) -> int:
     except (OSError, ValueError) as exc:
         print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
         return 2
-    done, refused = accept(data, args.urls, args.all_changed, args.output, args.seeds)
+    try:
+        done, refused = accept(data, args.urls, args.all_changed, args.output, args.seeds)
+    except BadReport as exc:
+        print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
+        return 2
     for line in done:
         print(line)
     for line in refused:

@@ -23,7 +23,7 @@ from .document import Document, FormatError, parse, read_head
 from .candidates import is_own_address
 from .manifest import BLOCKED, DROPPED, FAILED, HAS_DOCUMENT, Outcome
 from .origin import archive_url, canonical_site_url, is_site_url
-from .store import UnsafePath, relative_path
+from .store import UnsafePath, real_inside, relative_path, resolve_inside
 
 UNCHANGED, CHANGED, NEW, GONE, MOVED = "unchanged", "changed", "new", "gone", "moved"
 SEED_INVALID = "seed-invalid"
@@ -323,6 +323,11 @@ class _Outputs:
     def data(self, relative: str) -> bytes | None:
         return _read_bytes(f"{self.output_dir}/{relative}")
 
+    def inside(self, relative: str) -> bool:
+        """True when `relative`, its links followed, stays in the output folder
+        (asked only of a path about to be read: it costs a stat a component)."""
+        return real_inside(self.output_dir, os.path.join(self.output_dir, relative)) is not None
+
     def document(self, relative: str) -> Document | None:
         data = self.data(relative)
         try:
@@ -358,10 +363,56 @@ def unchanged_by_digest(seed: _Seed, outcome: Outcome) -> bool:
     return not final or final == seed.url or is_own_address(seed.url, (outcome.tried or (seed.url,))[-1], final)
 
 
-def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome]) -> Entry | None:
+def suspect_outputs(manifest: dict[str, Outcome]) -> dict[str, list[str]]:
+    """Output paths, as the manifest names them, that no digest can settle:
+    a path outside the output folder (no URLs), and a document that two or
+    more releases claim as their own (the URLs claiming it).  One pass, and
+    a dict lookup for each seed after it."""
+    suspect: dict[str, list[str]] = {}
+    first: dict[str, Outcome] = {}   # document -> the first record naming it
+    shared: dict[str, list[Outcome]] = {}
+    for o in manifest.values():
+        relative = document = o.output
+        if not relative:
+            continue
+        if relative[:1] in "./" or "/." in relative or "//" in relative or "\0" in relative:
+            try:  # not a path as the crawl writes them: what does it name?
+                document = os.fspath(resolve_inside("", relative))
+            except UnsafePath:
+                suspect[relative] = []
+                continue
+        owner = first.setdefault(document, o)
+        if owner is not o:
+            shared.setdefault(document, [owner]).append(o)
+    for named in shared.values():
+        # a redirect to another release names that release's document: not a claim of its own
+        claiming = [o for o in named if o.outcome in HAS_DOCUMENT and (
+            not o.final_url or o.final_url == o.url or is_own_address(o.url, (o.tried or (o.url,))[-1], o.final_url))]
+        if len(claiming) > 1:
+            for o in claiming:
+                suspect[o.output] = [other.url for other in claiming]
+    return suspect
+
+
+def outside_reason(relative: str) -> str:
+    return f"manifest names a path outside the output folder: {relative}"
+
+
+def output_problem(url: str, relative: str, suspect: dict[str, list[str]]) -> str:
+    """Why the manifest's output path for `url` cannot be compared, or ""."""
+    owners = suspect.get(relative)
+    if owners is None:
+        return ""
+    if not owners:
+        return outside_reason(relative)
+    return f"two releases claim one document: {relative} (also {', '.join(u for u in owners if u != url)})"
+
+
+def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome],
+                   suspect: dict[str, list[str]]) -> Entry | None:
     """The seed's entry by this run's record of it; None when the run did not
     check it.  A document whose digest matches the seed is unchanged without
-    reading it."""
+    reading it, unless `suspect` (suspect_outputs) names its path."""
     outcome = manifest.get(seed.url)
     if outcome is None:
         return None
@@ -369,9 +420,15 @@ def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome
     if special is not None:
         return special
     relative = outcome.output
-    if unchanged_by_digest(seed, outcome):
+    problem = output_problem(seed.url, relative, suspect)
+    if not problem and unchanged_by_digest(seed, outcome):
         outputs.claimed.add(relative)
         return Entry(seed.url, UNCHANGED, seed.path, relative)
+    if not problem and relative and not outputs.inside(relative):
+        problem = outside_reason(relative)  # a link leading out: not read
+    if problem:
+        return Entry(seed.url, FAILED, seed.path, relative, reason=problem, seed_doc=seed.doc,
+                     address=address_of(outcome))
     data = outputs.data(relative) if relative else None
     if data is None:
         return Entry(seed.url, FAILED, seed.path, relative, seed_doc=seed.doc, address=address_of(outcome),
@@ -416,6 +473,7 @@ def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str,
     of seeds already found unusable."""
     result = DiffResult([Entry("", SEED_INVALID, path, reason=reason) for path, reason in known_bad])
     outputs = _Outputs(output_dir)
+    suspect = suspect_outputs(manifest) if manifest is not None else {}
     seen: set[str] = set()
     deferred: list[_Seed] = []
 
@@ -438,12 +496,13 @@ def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str,
             if outcome is None:
                 result.not_checked += 1
                 continue
-            if unchanged_by_digest(seed, outcome):
+            if outcome.output not in suspect and unchanged_by_digest(seed, outcome):
                 outputs.claimed.add(outcome.output)
                 result.unchanged.append(seed.url)
                 continue
         try:
-            entry = manifest_entry(seed, outputs, manifest) if manifest is not None else path_entry(seed, outputs)
+            entry = (manifest_entry(seed, outputs, manifest, suspect) if manifest is not None
+                     else path_entry(seed, outputs))
         except FormatError as exc:  # the seed's head was readable, the rest is not
             entry = Entry(seed.url, SEED_INVALID, seed.path, reason=str(exc))
         if entry is not None:
@@ -459,7 +518,7 @@ def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str,
             record(url_entry(seed, outputs))
         except FormatError as exc:
             record(Entry(seed.url, SEED_INVALID, seed.path, reason=str(exc)))
-    result.entries.extend(_new_documents(outputs, manifest, seen))
+    result.entries.extend(_new_documents(outputs, manifest, seen, suspect))
     return result
 
 
@@ -472,9 +531,12 @@ def _unreadable(seed: _Seed, relative: str, exc: Exception) -> Entry:
     return Entry(seed.url, FAILED, seed.path, relative, reason=f"output unreadable: {exc}")
 
 
-def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_urls: set[str]) -> list[Entry]:
+def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_urls: set[str],
+                   suspect: dict[str, list[str]]) -> list[Entry]:
     """Documents no seed has: those the crawl fetched beyond the seeds (with a
-    manifest), or output files no seed claimed (without one)."""
+    manifest), or output files no seed claimed (without one).  One whose
+    path `suspect` names, or whose links lead out of the output folder, is
+    failed and never read."""
     if manifest is not None:
         candidates = [(o.url, o.output) for o in manifest.values()
                       if o.url not in seed_urls and o.outcome in HAS_DOCUMENT and o.output]
@@ -485,7 +547,12 @@ def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_
                       if rel not in outputs.claimed and url not in seeded]
     found = []
     for url, relative in sorted(candidates):
-        if relative not in outputs.claimed:
+        problem = output_problem(url, relative, suspect)
+        if not problem and manifest is not None and not outputs.inside(relative):
+            problem = outside_reason(relative)  # a link leading out: not read
+        if problem:
+            found.append(Entry(url, FAILED, "", relative, reason=problem))
+        elif relative not in outputs.claimed:
             outputs.claimed.add(relative)
             found.append(Entry(url, NEW, "", relative, reason="no seed has this release",
                                output_doc=outputs.document(relative)))

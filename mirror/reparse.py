@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -28,25 +28,72 @@ class Archived:
     status: int
     headers: list[tuple[str, str]]
     body: bytes     # as recorded: still content-encoded
+    via: str = ""   # the address first asked, when redirects led here
 
 
-def archived_responses(path: str) -> Iterator[Archived]:
+def _record_headers(record) -> list[tuple[str, str]]:
+    return list(record.http_headers.headers) if record.http_headers is not None else []
+
+
+def archived_responses(path: str, redirected_to: dict[str, str] | None = None) -> Iterator[Archived]:
     """Every `response` record in the file, body read whole and its digests
-    checked; a damaged file raises where the damage starts."""
+    checked; a damaged file raises where the damage starts.  A response
+    reached by redirects carries the address first asked (`via`): its
+    request record (written right after it) names the redirect's source as
+    Referer, and that source's own 3xx answer was recorded before it."""
+    # target -> the address that redirected there (across files: a run's
+    # files may split a redirect from its target)
+    redirected_to = {} if redirected_to is None else redirected_to
+    pending: Archived | None = None
     with open(path, "rb") as stream:
-        for record in ArchiveIterator(stream, check_digests="raise"):
+        records = ArchiveIterator(stream, check_digests="raise")
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except Exception:
+                if pending is not None:
+                    yield pending  # read whole before the damage
+                raise
             body = record.raw_stream.read()
             if getattr(record.raw_stream, "limit", 0):
                 uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
                 raise EOFError(f"{uri}: record cut short, {record.raw_stream.limit} bytes missing")
+            uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+            if pending is not None:
+                if record.rec_type == "request" and uri == pending.url:
+                    referer = dict((k.lower(), v) for k, v in _record_headers(record)).get("referer", "")
+                    pending.via = _first_asked(referer, pending.url, redirected_to)
+                yield pending
+                pending = None
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             try:
                 status = int(record.http_headers.get_statuscode())
             except ValueError:
                 status = 0
-            yield Archived(record.rec_headers.get_header("WARC-Target-URI") or "", status,
-                           list(record.http_headers.headers), body)
+            headers = _record_headers(record)
+            location = next((v for k, v in headers if k.lower() == "location"), "")
+            if 300 <= status < 400 and location:
+                redirected_to[urljoin(uri, location)] = uri
+            pending = Archived(uri, status, headers, body)
+    if pending is not None:
+        yield pending
+
+
+def _first_asked(referer: str, url: str, redirected_to: dict[str, str]) -> str:
+    """The address a chain of redirects that ends at `url` started from, or
+    "" when `url` was asked for itself (a Referer that did not redirect here
+    is a listing page that linked to it)."""
+    if not referer or redirected_to.get(url) != referer:
+        return ""
+    source = referer
+    for _ in range(10):
+        if source not in redirected_to:
+            break
+        source = redirected_to[source]
+    return source
 
 
 class Rebuilder:
@@ -79,6 +126,7 @@ class Rebuilder:
         """'written', 'unchanged', 'blocked' or 'skipped'."""
         from scrapy.http import HtmlResponse
 
+        from .candidates import own_archive_urls
         from .page import BLOCKED, WRITE_ERROR, store_page
 
         if archived.status != 200 or not urlsplit(archived.url).path.startswith(PAGE_PATHS):
@@ -90,7 +138,9 @@ class Rebuilder:
         if not isinstance(response, HtmlResponse):
             return "skipped"
         # the crawl's own step from page to document
-        page = store_page(response.text, response.url, self.output_dir)
+        asked = archived.via or archived.url
+        page = store_page(response.text, response.url, self.output_dir,
+                          own_archive_urls(asked, asked, archived.url))
         if page.outcome == WRITE_ERROR:
             raise OSError(page.reason)
         if page.outcome == BLOCKED:
@@ -104,8 +154,9 @@ def reparse_files(warc_paths: list[str], output_dir: str) -> int:
     rebuilder = Rebuilder(output_dir)
     counts: Counter = Counter()
     failed = False
+    redirected_to: dict[str, str] = {}
     for path in warc_paths:
-        records = archived_responses(path)
+        records = archived_responses(path, redirected_to)
         while True:
             try:
                 archived = next(records)

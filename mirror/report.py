@@ -112,8 +112,17 @@ def fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+_MD_PUNCTUATION = re.compile(r"[\\`|\[\]]")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>") or " "
+    """Page text as inert inline markdown, on one line: no HTML (`<`, `>`, `&`
+    as entities), and no code span, link, image or cell border made of it.
+    Any value is taken as its text (a missing run field is "")."""
+    text = _MD_PUNCTUATION.sub(r"\\\g<0>", str(text))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _LINE_END.sub("<br>", text) or " "
 
 
 _env.globals.update(field_text=field_text, side_by_side=side_by_side)

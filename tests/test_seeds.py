@@ -1,4 +1,4 @@
-from mirror.seeds import read_seeds
+from mirror.seeds import no_seeds_reason, read_seeds
 
 from .conftest import write_seed
 
@@ -24,9 +24,12 @@ def test_duplicates_keep_the_first_and_are_reported(tmp_path):
     assert dropped.path.endswith("b.md") and kept.path.endswith("a.md")
 
 
-def test_missing_folder_is_one_bad_seed(tmp_path):
+def test_missing_folder_has_no_seeds_and_says_why(tmp_path):
     seeds = read_seeds(tmp_path / "nope")
-    assert seeds.seeds == [] and "does not exist" in seeds.bad[0].reason
+    assert seeds.seeds == [] and seeds.bad == [] and seeds.read == 0
+    assert "does not exist" in no_seeds_reason(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    assert "holds no seed files" in no_seeds_reason(tmp_path / "empty")
 
 
 def test_seed_paths_read_the_same_with_a_trailing_slash(tmp_path):

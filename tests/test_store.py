@@ -27,8 +27,9 @@ def test_ids_that_would_leave_the_folder_are_refused(tmp_path, slug):
 
 
 def test_write_then_unchanged_keeps_mtime(tmp_path):
-    relative, outcome, digest = write_document(tmp_path, doc())
+    relative, outcome, digest, size = write_document(tmp_path, doc())
     assert outcome == WRITTEN and len(digest) == 40
+    assert size == (tmp_path / relative).stat().st_size
     path = tmp_path / relative
     os.utime(path, (1_000_000, 1_000_000))
     assert write_document(tmp_path, doc())[1] == UNCHANGED
