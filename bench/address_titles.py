@@ -30,9 +30,9 @@ from urllib.parse import unquote
 
 from common import REPO, TARBALL, archive_documents
 
-from mirror.addresses import rebuild_address, unplaceable_reason
-from mirror.document import parse
-from mirror.origin import SITE, archive_url
+from mirror.site.addresses import rebuild_address, unplaceable_reason
+from mirror.archive.document import parse
+from mirror.archive.urls import SITE, archive_url
 
 SHARED = REPO.parent / "shared"
 ADDRESSES = SHARED / "beehive" / "addresses" / "1999-2002-labour.tsv"

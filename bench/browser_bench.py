@@ -29,7 +29,7 @@ from pathlib import Path
 
 from common import FAST, REPO, build_site, stat
 
-from mirror.replica import Site, make_server
+from mirror.testing.replica import Site, make_server
 
 
 def _descendants(pid: int) -> list[int]:

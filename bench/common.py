@@ -16,8 +16,8 @@ REPO = Path(__file__).resolve().parents[1]
 TARBALL = REPO.parent / "shared" / "corpus" / "beehive-markdown-releases.tar.xz"
 sys.path.insert(0, str(REPO))
 
-from mirror.document import parse  # noqa: E402
-from mirror.pagebuild import build_page, page_from_document  # noqa: E402
+from mirror.archive.document import parse  # noqa: E402
+from mirror.testing.pagebuild import build_page, page_from_document  # noqa: E402
 
 # Politeness lifted: the replica is local and the point is throughput.  One
 # extraction process takes page work off the crawl's own (a no-op spider
@@ -68,7 +68,7 @@ def free_port() -> int:
 @contextmanager
 def replica(pages: Path, *options: str):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "mirror.replica", str(pages), "--port", str(port), *options],
+    process = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(pages), "--port", str(port), *options],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         process.stdout.readline()  # "serving N pages ...": the index is built

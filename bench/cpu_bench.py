@@ -19,8 +19,8 @@ from pathlib import Path
 
 from common import REPO
 
-from mirror.document import render
-from mirror.extract import extract, page_selector
+from mirror.archive.document import render
+from mirror.site.extract import extract, page_selector
 
 DEFAULT_PAGES = REPO.parent / "shared" / "corpus" / "pages"
 

@@ -23,9 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mirror.document import FIELDS, parse  # noqa: E402
-from mirror.manifest import ManifestWriter, Outcome  # noqa: E402
-from mirror.store import write_document  # noqa: E402
+from mirror.archive.document import FIELDS, parse  # noqa: E402
+from mirror.review.manifest import ManifestWriter, Outcome  # noqa: E402
+from mirror.archive.store import write_document  # noqa: E402
 
 DEFAULT_TARBALL = REPO.parent / "shared" / "corpus" / "beehive-markdown-releases.tar.xz"
 

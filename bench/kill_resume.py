@@ -25,8 +25,8 @@ from pathlib import Path
 
 from common import REPO, free_port
 
-from mirror.document import FormatError, parse
-from mirror.pagebuild import Page, build_page
+from mirror.archive.document import FormatError, parse
+from mirror.testing.pagebuild import Page, build_page
 
 SITE = "https://www.beehive.govt.nz"
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=4",
@@ -107,7 +107,7 @@ def main() -> int:
     shutil.rmtree(args.work, ignore_errors=True)
     site, seeds = build(args.work, args.pages)
     port = free_port()
-    replica = subprocess.Popen([sys.executable, "-m", "mirror.replica", str(site), "--port", str(port),
+    replica = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(site), "--port", str(port),
                                 "--plan", str(args.work / "plan.json")], cwd=REPO, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     replica.stdout.readline()

@@ -6,7 +6,7 @@ same settings, every response discarded (no extraction, no items).
 
 import scrapy
 
-from mirror.seeds import read_seeds
+from mirror.archive.seeds import read_seeds
 
 
 class NoopSpider(scrapy.Spider):

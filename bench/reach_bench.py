@@ -32,12 +32,12 @@ from pathlib import Path
 
 from common import FAST, REPO, TARBALL, archive_documents, crawl, replica, stat
 
-from mirror.addresses import rebuild_address, unplaceable_reason
-from mirror.document import parse
-from mirror.governments import GOVERNMENTS
-from mirror.manifest import read_manifest
-from mirror.origin import SITE, archive_url
-from mirror.pagebuild import build_page, page_from_document
+from mirror.site.addresses import rebuild_address, unplaceable_reason
+from mirror.archive.document import parse
+from mirror.site.governments import GOVERNMENTS
+from mirror.review.manifest import read_manifest
+from mirror.archive.urls import SITE, archive_url
+from mirror.testing.pagebuild import build_page, page_from_document
 
 SHARED = REPO.parent / "shared"
 TSV = SHARED / "beehive" / "addresses" / "1999-2002-labour.tsv"

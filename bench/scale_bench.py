@@ -1,6 +1,6 @@
 """Benchmark: a crawl with all 55,167 archive files as seeds.
 
-The replica serves a page generated for each document (mirror.pagebuild);
+The replica serves a page generated for each document (mirror.testing.pagebuild);
 `scrapy crawl releases` runs with the throughput benchmark's settings.
 Prints pages a second and the crawl's peak memory (peak RSS; target
 <= 500 MB); bench/run compares its throughput with the throughput benchmark

@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import lint
+from mirror.archive import lint
 
 EXIT_HELP = """exit status (diff, run): 0 nothing to review; 1 entries to review
 (changed, new, gone, moved); 2 the run cannot be trusted (most seeds failed
@@ -28,11 +28,11 @@ def cmd_lint(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .diff import SeedReader, diff, exit_status
-    from .manifest import read_manifest
-    from .report import summary_line, write_reports
-    from .runs import new_run_id, point_latest, run_dir
-    from .seeds import seed_paths
+    from mirror.review.diff import SeedReader, diff, exit_status
+    from mirror.review.manifest import read_manifest
+    from mirror.review.report import summary_line, write_reports
+    from mirror.review.runs import new_run_id, point_latest, run_dir
+    from mirror.archive.seeds import seed_paths
 
     for folder in (args.seeds, args.output):
         if not os.path.isdir(folder):
@@ -60,13 +60,13 @@ def cmd_diff(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .job import run_crawl
+    from mirror.crawl.job import run_crawl
 
     return run_crawl(args.settings, args.arguments, resume=args.resume)
 
 
 def cmd_index(args) -> int:
-    from .job import run_index
+    from mirror.crawl.job import run_index
 
     spider_args = {}
     if args.government:
@@ -77,7 +77,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_accept(args) -> int:
-    from .accept import BadReport, accept
+    from mirror.review.accept import BadReport, accept
 
     report = Path(args.report) if args.report else Path(args.output) / "reports" / "latest"
     try:
@@ -98,7 +98,7 @@ def cmd_accept(args) -> int:
 
 
 def cmd_reparse(args) -> int:
-    from .reparse import reparse_files
+    from mirror.warc.reparse import reparse_files
 
     return reparse_files(args.warcs, args.output)
 

@@ -2,9 +2,9 @@
 site; tests and benchmarks lift them with -s."""
 
 BOT_NAME = "beehive-mirror"
-SPIDER_MODULES = ["mirror.spiders"]
-NEWSPIDER_MODULE = "mirror.spiders"
-COMMANDS_MODULE = "mirror.commands"
+SPIDER_MODULES = ["mirror.crawl.spiders"]
+NEWSPIDER_MODULE = "mirror.crawl.spiders"
+COMMANDS_MODULE = "mirror.crawl.commands"
 
 # Where seeds are read from and documents written to.
 SEEDS_DIR = "seeds"
@@ -36,13 +36,13 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CONCURRENT_ITEMS = 1
 
 DOWNLOAD_HANDLERS = {
-    "http": "mirror.handlers.ReplicaDownloadHandler",
+    "http": "mirror.crawl.handlers.ReplicaDownloadHandler",
     # The site is https: only there can a request go through the browser
     # (one handler, one browser driver).
-    "https": "mirror.browser.BrowserDownloadHandler",
+    "https": "mirror.crawl.browser.BrowserDownloadHandler",
 }
 ITEM_PIPELINES = {
-    "mirror.pipelines.StorePipeline": 200,
+    "mirror.crawl.pipelines.StorePipeline": 200,
 }
 # Worker processes that extract and write pages (0: in the crawl's process).
 # Worth it only when pages come fast, e.g. from a local replica.
@@ -56,19 +56,19 @@ SPIDER_MIDDLEWARES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     # after decompression (590) on the way back, so the wall's page is readable
-    "mirror.middlewares.BotWallMiddleware": 560,
-    "mirror.middlewares.ConditionalRequestsMiddleware": 570,
+    "mirror.crawl.middlewares.BotWallMiddleware": 560,
+    "mirror.crawl.middlewares.ConditionalRequestsMiddleware": 570,
     # before the redirect middleware (600) on the way back: off-site redirects are refused
-    "mirror.middlewares.OffSiteRedirectMiddleware": 610,
+    "mirror.crawl.middlewares.OffSiteRedirectMiddleware": 610,
     # Scrapy's cookie middleware, taking the cookies the browser earned too
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "mirror.browser.BrowserCookiesMiddleware": 700,
+    "mirror.crawl.browser.BrowserCookiesMiddleware": 700,
 }
 EXTENSIONS = {
-    "mirror.extensions.RunManifest": 500,
-    "mirror.extensions.RevisitState": 505,
-    "mirror.extensions.RunReport": 510,
-    "mirror.warc.WarcRecorder": 520,
+    "mirror.crawl.extensions.RunManifest": 500,
+    "mirror.crawl.extensions.RevisitState": 505,
+    "mirror.crawl.extensions.RunReport": 510,
+    "mirror.warc.files.WarcRecorder": 520,
 }
 # Conditional requests (If-None-Match / If-Modified-Since) from the state kept
 # under STATE_DIR (default OUTPUT_DIR/state) between runs.

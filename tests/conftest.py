@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mirror.pagebuild import Page, build_page
-from mirror.replica import Site, make_server
+from mirror.testing.pagebuild import Page, build_page
+from mirror.testing.replica import Site, make_server
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mirror.manifest import read_manifest
-from mirror.pagebuild import Page
+from mirror.review.manifest import read_manifest
+from mirror.testing.pagebuild import Page
 
 from .conftest import FAST, REPO, Replica, run_crawl, write_seed
 

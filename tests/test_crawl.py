@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from mirror.pagebuild import Page
+from mirror.testing.pagebuild import Page
 
 from .conftest import Replica, run_crawl, write_seed
 
@@ -239,7 +239,7 @@ def test_log_names_only_the_real_site(crawl):
 
 
 def test_every_written_file_is_canonical(crawl):
-    from mirror.lint import CANONICAL, lint_paths
+    from mirror.archive.lint import CANONICAL, lint_paths
     results = list(lint_paths([str(crawl.output / "releases")]))
     assert results and all(r.verdict == CANONICAL for r in results)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mirror.diff import (BLOCKED, CHANGED, FAILED, GONE, MOVED, NEW, SEED_INVALID, UNCHANGED, diff,
+from mirror.review.diff import (BLOCKED, CHANGED, FAILED, GONE, MOVED, NEW, SEED_INVALID, UNCHANGED, diff,
                          exit_status, old_extractor_reason)
-from mirror.document import Document, render
-from mirror.manifest import ManifestWriter, Outcome, read_manifest
-from mirror.store import relative_path
+from mirror.archive.document import Document, render
+from mirror.review.manifest import ManifestWriter, Outcome, read_manifest
+from mirror.archive.store import relative_path
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -122,7 +122,7 @@ def test_old_extractor_mistake_is_named():
 
 
 def test_exit_status():
-    from mirror.diff import DiffResult, Entry
+    from mirror.review.diff import DiffResult, Entry
     assert exit_status(DiffResult([Entry("u", UNCHANGED)])) == 0
     assert exit_status(DiffResult([Entry("u", UNCHANGED), Entry("v", CHANGED)])) == 1
     assert exit_status(DiffResult([Entry("u", FAILED), Entry("v", BLOCKED), Entry("w", CHANGED)])) == 2
@@ -164,7 +164,7 @@ def _mixed_seeds(seeds, out):
     """Seeds of every kind a diff meets, their outputs and the run's manifest."""
     import hashlib
 
-    from mirror.document import render as render_doc
+    from mirror.archive.document import render as render_doc
     paths, manifest = [], {}
     for n in range(12):
         d = doc(f"r{n}")
@@ -194,7 +194,7 @@ def _as_json(result):
 
 
 def test_seeds_read_in_other_processes_give_the_same_diff(tmp_path):
-    from mirror.diff import SeedReader
+    from mirror.review.diff import SeedReader
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     paths, manifest = _mixed_seeds(seeds, out)
     for outcomes in (manifest, None):
@@ -221,7 +221,7 @@ def test_a_seed_whose_body_is_not_utf8_is_seed_invalid_not_a_crash(tmp_path):
 def test_a_seed_reader_in_a_threaded_process_reads_in_place(tmp_path):
     import threading
 
-    from mirror.diff import SeedReader
+    from mirror.review.diff import SeedReader
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
@@ -242,12 +242,12 @@ def _die(paths):
 def test_a_seed_reading_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch):
     from concurrent.futures.process import BrokenProcessPool
 
-    import mirror.diff
-    from mirror.diff import SeedReader
+    import mirror.review.diff
+    from mirror.review.diff import SeedReader
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     paths, manifest = _mixed_seeds(seeds, out)
     alone = diff(paths, str(out), manifest)
-    monkeypatch.setattr(mirror.diff, "scan_slice", _die)  # forked processes see the patch
+    monkeypatch.setattr(mirror.review.diff, "scan_slice", _die)  # forked processes see the patch
     with SeedReader(paths, processes=2, min_seeds=1) as reader:
         spread = diff(reader, str(out), manifest)
         assert all(isinstance(future.exception(), BrokenProcessPool) for _, future in reader._slices)

@@ -3,7 +3,7 @@ the site's structure)."""
 
 from datetime import date
 
-from mirror.discover import feed_links, listing_links
+from mirror.site.discover import feed_links, listing_links
 
 SITE = "https://www.beehive.govt.nz"
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from mirror.document import Document, FormatError, go_quote, go_unquote, parse, render
+from mirror.archive.document import Document, FormatError, go_quote, go_unquote, parse, render
 
 from .conftest import shared_path
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mirror.extract import BlockedPage, extract, is_block_page, page_selector, text_date, utc_date
-from mirror.pagebuild import Page, build_block_page, build_page
+from mirror.site.extract import BlockedPage, extract, is_block_page, page_selector, text_date, utc_date
+from mirror.testing.pagebuild import Page, build_block_page, build_page
 
 from .conftest import shared_path
 

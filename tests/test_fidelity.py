@@ -1,6 +1,6 @@
 """Real pages against their archive files (../shared/corpus/pages)."""
 
-from mirror.fidelity import OLD_EXTRACTOR, compare_folder, main
+from mirror.testing.fidelity import OLD_EXTRACTOR, compare_folder, main
 
 from .conftest import shared_path
 

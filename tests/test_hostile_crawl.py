@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from mirror.manifest import read_manifest
-from mirror.pagebuild import Page, build_page
+from mirror.review.manifest import read_manifest
+from mirror.testing.pagebuild import Page, build_page
 
 from .conftest import FAST, REPO, run_crawl, write_seed
 

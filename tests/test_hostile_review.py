@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from mirror.diff import CHANGED, FAILED, GONE, DiffResult, Entry
-from mirror.document import Document, render
-from mirror.report import render_html, render_markdown
+from mirror.review.diff import CHANGED, FAILED, GONE, DiffResult, Entry
+from mirror.archive.document import Document, render
+from mirror.review.report import render_html, render_markdown
 
 from .conftest import REPO
 

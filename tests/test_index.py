@@ -11,10 +11,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from mirror.governments import search_path
-from mirror.manifest import read_manifest
-from mirror.pagebuild import Page
-from mirror.siteindex import SiteIndex, index_path
+from mirror.site.governments import search_path
+from mirror.review.manifest import read_manifest
+from mirror.testing.pagebuild import Page
+from mirror.crawl.siteindex import SiteIndex, index_path
 
 from .conftest import FAST, REPO, Replica, run_crawl, write_seed
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mirror.document import FormatError, parse
-from mirror.pagebuild import Page
+from mirror.archive.document import FormatError, parse
+from mirror.testing.pagebuild import Page
 
 from .conftest import FAST, REPO, Replica, run_crawl, write_seed
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mirror.markdown import assemble_url, html_to_markdown as md
+from mirror.archive.markdown import assemble_url, html_to_markdown as md
 
 NBSP = "\xa0"
 PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pages"

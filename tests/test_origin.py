@@ -1,5 +1,5 @@
-from mirror.origin import (archive_id, archive_url, from_origin, is_site_url, is_transliterated,
-                           to_origin)
+from mirror.archive.urls import archive_id, archive_url, is_site_url, is_transliterated
+from mirror.site.origin import from_origin, to_origin
 
 SITE = "https://www.beehive.govt.nz"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse
 
-from mirror import page as page_module
-from mirror.page import BLOCKED, BROKEN, EMPTY, page_text, store_page, store_response
-from mirror.pagebuild import Page, build_block_page, build_page
-from mirror.store import WRITTEN
+from mirror.site import page as page_module
+from mirror.site.page import BLOCKED, BROKEN, EMPTY, page_text, store_page, store_response
+from mirror.testing.pagebuild import Page, build_block_page, build_page
+from mirror.archive.store import WRITTEN
 
 SITE = "https://www.beehive.govt.nz"
 URL = f"{SITE}/release/wetland-grants-announced"

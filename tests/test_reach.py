@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from mirror.manifest import read_manifest
-from mirror.pagebuild import Page
+from mirror.review.manifest import read_manifest
+from mirror.testing.pagebuild import Page
 
 from .conftest import Replica, run_crawl, shared_path, write_seed
 
@@ -33,7 +33,7 @@ RELEASES = {
 
 
 def archive_form(path: str) -> str:
-    from mirror.origin import archive_url
+    from mirror.archive.urls import archive_url
     return archive_url(SITE + path)
 
 
@@ -94,7 +94,7 @@ def test_address_found_is_remembered_and_asked_first_next_time(site, tmp_path):
     first = run_crawl(site.origin, tmp_path / "seeds", tmp_path / "output")
     assert report_of(tmp_path / "output")["summary"]["gone"] == 1, first.log
     # ... until something tells the state where it lives
-    from mirror.state import State
+    from mirror.crawl.state import State
     state = State(tmp_path / "output" / "state" / "state.sqlite")
     state.remember(archive_form(path), etag="", last_modified="", output="", sha1="", address=SITE + path)
     state.close()

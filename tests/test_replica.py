@@ -20,10 +20,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from parsel import Selector
 
-from mirror.document import Document, render
-from mirror.extract import extract, page_selector
-from mirror.pagebuild import Page, build_page, main as pagebuild_main, markdown_to_html, page_from_document
-from mirror.replica import Site, make_server
+from mirror.archive.document import Document, render
+from mirror.site.extract import extract, page_selector
+from mirror.testing.pagebuild import Page, build_page, main as pagebuild_main, markdown_to_html, page_from_document
+from mirror.testing.replica import Site, make_server
 
 from .conftest import REPO, Replica
 
@@ -273,7 +273,7 @@ def test_module_command_serves_with_no_validators(tmp_path):
     folder = tmp_path / "site"
     folder.mkdir()
     (folder / "a.html").write_text(build_page(release(1, BASE)), encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "mirror.replica", str(folder), "--port", "0", "--no-validators"],
+    process = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(folder), "--port", "0", "--no-validators"],
                                cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()

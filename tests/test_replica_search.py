@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from parsel import Selector
 
-from mirror.governments import PER_SEARCH_PAGE, search_path
-from mirror.pagebuild import Page
+from mirror.site.governments import PER_SEARCH_PAGE, search_path
+from mirror.testing.pagebuild import Page
 
 from .conftest import Replica
 from .test_replica import get
@@ -19,7 +19,7 @@ SITE = "https://www.beehive.govt.nz"
 WORDS = "harakeke kowhai rimu totara matai kahikatea miro tawa puriri karaka".split()
 UTC = timezone.utc
 
-# Three governments (mirror.governments): 6700 from 27 Nov 2023, 6455 from
+# Three governments (mirror.site.governments): 6700 from 27 Nov 2023, 6455 from
 # 6 Nov 2020, 6203 from 26 Oct 2017.  NZ daylight time is UTC+13.
 CURRENT, PREVIOUS, EARLIER = 6700, 6455, 6203
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from mirror.diff import CHANGED, GONE, NEW, DiffResult, Entry
-from mirror.document import Document
-from mirror.report import render_html, render_markdown, side_by_side, word_diff, write_reports
+from mirror.review.diff import CHANGED, GONE, NEW, DiffResult, Entry
+from mirror.archive.document import Document
+from mirror.review.report import render_html, render_markdown, side_by_side, word_diff, write_reports
 
 SITE = "https://www.beehive.govt.nz"
 HOSTILE = '<script>alert("t")</script><img src=x onerror=alert(1)>'

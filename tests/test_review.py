@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from mirror.pagebuild import Page
+from mirror.testing.pagebuild import Page
 
 from .conftest import REPO, Replica, run_crawl, write_seed
 

@@ -1,4 +1,4 @@
-from mirror.seeds import no_seeds_reason, read_seeds
+from mirror.archive.seeds import no_seeds_reason, read_seeds
 
 from .conftest import write_seed
 
@@ -33,7 +33,7 @@ def test_missing_folder_has_no_seeds_and_says_why(tmp_path):
 
 
 def test_seed_paths_read_the_same_with_a_trailing_slash(tmp_path):
-    from mirror.seeds import seed_paths
+    from mirror.archive.seeds import seed_paths
     write_seed(tmp_path / "seeds", "b/one.md", "https://www.beehive.govt.nz/release/one")
     write_seed(tmp_path / "seeds", "two.txt", "https://www.beehive.govt.nz/release/two")
     (tmp_path / "seeds" / ".hidden.md").write_text("not a seed")

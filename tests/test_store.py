@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from mirror.document import Document, parse
-from mirror.store import UNCHANGED, WRITTEN, UnsafePath, atomic_write, relative_path, write_document
+from mirror.archive.document import Document, parse
+from mirror.archive.store import UNCHANGED, WRITTEN, UnsafePath, atomic_write, relative_path, write_document
 
 SITE = "https://www.beehive.govt.nz"
 

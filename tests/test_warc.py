@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from mirror.pagebuild import Page
-from mirror.warc import SERVER_NOT_MODIFIED, Exchange, WarcFiles, complete_length, recover
+from mirror.testing.pagebuild import Page
+from mirror.warc.files import SERVER_NOT_MODIFIED, Exchange, WarcFiles, complete_length, recover
 
 from .conftest import FAST, REPO, Replica, run_crawl, write_seed
 
@@ -423,7 +423,7 @@ def test_304_from_the_replica_through_the_recorder(replica, tmp_path):
 
     from scrapy.http import Headers, Request, Response
 
-    from mirror.warc import exchange_of
+    from mirror.warc.files import exchange_of
 
     replica.add("plain", PAGES["plain"])
     etag = '"' + hashlib.sha1((replica.folder / "plain.html").read_bytes()).hexdigest()[:20] + '"'
@@ -450,8 +450,8 @@ def test_304_from_the_replica_through_the_recorder(replica, tmp_path):
 def test_reparse_decodes_as_the_crawl_does(tmp_path, capsys):
     """Content-Encoding and the charset in the headers are undone by Scrapy's
     own code, so the same page arriving in any of these forms is one document."""
-    from mirror.pagebuild import build_page
-    from mirror.reparse import reparse_files
+    from mirror.testing.pagebuild import build_page
+    from mirror.warc.reparse import reparse_files
 
     page = PAGES["nonascii"]
     html = build_page(page)

@@ -9,7 +9,7 @@ import pickle
 
 import pytest
 
-from mirror.workers import WorkerExited, WorkerPool
+from mirror.crawl.workers import WorkerExited, WorkerPool
 
 
 def run(coroutine_function, processes=2):

@@ -1,0 +1,47 @@
+"""`scrapy crawl` whose exit status says whether the run can be trusted.
+
+Scrapy's own command exits 0 whatever the spider met; a scheduled job needs
+to know when the fetches failed.  The verdict is the `mirror/exit_status`
+stat that the run-summary extension sets when the spider closes; a crawl
+that never got that far (it crashed) exits 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from mirror.crawl.runlock import BUSY, lock_path, run_lock
+from mirror.crawl.state import state_dir
+
+EXIT_STAT = "mirror/exit_status"
+UNTRUSTED = 2
+
+
+def crawl_exit_status(crawler) -> int:
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    if EXIT_STAT in stats:
+        return int(stats[EXIT_STAT])
+    return UNTRUSTED
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args, opts):
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        # The run lock `mirror run` takes: two crawls over one output folder
+        # would each lose the other's state.
+        lock = lock_path(state_dir(self.settings))
+        with run_lock(lock) as (held, holder):
+            if held is None:
+                print(f"scrapy crawl: another run is active (pid {holder or '?'} holds {lock})", file=sys.stderr)
+                self.exitcode = BUSY
+                return
+            crawler = self._create_crawler(args[0])
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        self.exitcode = max(self.exitcode, crawl_exit_status(crawler))

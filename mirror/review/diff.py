@@ -1,0 +1,582 @@
+"""Seeds against what the crawl fetched: one classified entry per seed URL.
+
+Classes: unchanged, changed (naming the fields), new, gone, moved, blocked,
+failed, seed-invalid.  Outcomes come from the run manifest when there is
+one; only without a manifest is an output looked up by its path, and then
+a seed with no output is `failed` (its state is unknown), never `gone`.
+Documents are compared parsed, after a byte comparison that settles the
+common case (nothing changed) without parsing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from mirror.archive.document import Document, FormatError, parse, read_head
+from mirror.site.candidates import is_own_address
+from mirror.review.manifest import BLOCKED, DROPPED, FAILED, HAS_DOCUMENT, Outcome
+from mirror.archive.urls import archive_url, canonical_site_url, is_site_url
+from mirror.archive.store import UnsafePath, real_inside, relative_path, resolve_inside
+
+UNCHANGED, CHANGED, NEW, GONE, MOVED = "unchanged", "changed", "new", "gone", "moved"
+SEED_INVALID = "seed-invalid"
+CLASSES = (UNCHANGED, CHANGED, NEW, GONE, MOVED, BLOCKED, FAILED, SEED_INVALID)
+TO_REVIEW = (CHANGED, NEW, GONE, MOVED)
+DOCUMENT_FOLDERS = ("releases", "speeches")
+
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)")
+_UNESCAPE = re.compile(r"\\(.)")
+
+
+@dataclass
+class Entry:
+    url: str
+    status: str
+    seed: str = ""
+    output: str = ""
+    fields: list[str] = field(default_factory=list)
+    reason: str = ""
+    seed_doc: Document | None = None
+    output_doc: Document | None = None
+    address: str = ""     # the real address that answered, when it is not `url`
+    tried: list[str] = field(default_factory=list)  # for gone: every address asked
+
+    def as_json(self) -> dict:
+        data = {"url": self.url, "status": self.status, "seed": self.seed, "output": self.output,
+                "fields": self.fields, "reason": self.reason}
+        if self.address:
+            data["address"] = self.address
+        if self.tried:
+            data["tried"] = self.tried
+        return data
+
+
+@dataclass
+class DiffResult:
+    entries: list[Entry]                                   # every entry but the unchanged
+    unchanged: list[str] = field(default_factory=list)     # URLs of unchanged seeds
+    not_checked: int = 0        # seeds the run did not request
+    duplicates: int = 0         # seed files repeating another seed's URL
+    missing: dict | None = None  # what the site index lists and no seed has (missing_from_archive)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CLASSES, 0)
+        counts[UNCHANGED] = len(self.unchanged)
+        for entry in self.entries:
+            counts[entry.status] += 1
+        return counts
+
+    def to_review(self) -> list[Entry]:
+        return self.entries
+
+
+# --- pure comparisons -----------------------------------------------------------
+
+def body_link_texts(body: str, marker: str) -> set[str]:
+    """Plain texts of the body's markdown links whose target holds `marker`."""
+    return {_UNESCAPE.sub(r"\1", text).replace("**", "").replace("*", "").strip()
+            for text, href in _LINK.findall(body) if marker in href}
+
+
+def old_extractor_reason(seed: Document, fetched: Document, fields: list[str]) -> str:
+    """Why a change is only the archive's old extractor mistake, or ""."""
+    if not fields or not set(fields) <= {"ministers", "portfolios"}:
+        return ""
+    for name, marker in (("ministers", "/minister/"), ("portfolios", "/portfolio/")):
+        if name in fields:
+            extra = [item for item in getattr(seed, name) if item not in getattr(fetched, name)]
+            if not extra or not set(extra) <= body_link_texts(seed.body, marker):
+                return ""
+    return ("only the seed's " + " and ".join(fields) + " differ, and the seed's extra names are body "
+            "link texts: the archive's old extractor took body links as " + " and ".join(fields))
+
+
+def gone_reason(status: int, tried: list[str], seed: Document | None) -> str:
+    """Why a seed is gone: the site refused every address asked.  When only
+    the archive url was asked and the title holds characters the archive's
+    id rule drops, the real address is still unknown: say so."""
+    if len(tried) > 1:
+        return f"the site answered {status} at the last of {len(tried)} addresses tried, and 404 or 410 at the others"
+    dropped = sorted({ch for ch in seed.title if not ch.isascii() and not ch.isspace()}) if seed else []
+    if not dropped:
+        return f"the site answered {status}"
+    return (f"the site answered {status}; the seed URL may be a transliteration (its title holds "
+            + " ".join(dropped) + ", which the archive's id rule drops) and no real address could be "
+            "rebuilt from the title: `mirror index` may find the release's address")
+
+
+def document_entry(url: str, seed: "_Seed", output_path: str, output_data: bytes) -> Entry:
+    """unchanged or changed: one seed against the document fetched for it."""
+    if seed.same_bytes(output_data):
+        return Entry(url, UNCHANGED, seed.path, output_path)
+    seed_doc, output_doc = seed.doc, parse(output_data.decode("utf-8"))
+    fields = seed_doc.changed_fields(output_doc)
+    if not fields:
+        return Entry(url, UNCHANGED, seed.path, output_path)
+    return Entry(url, CHANGED, seed.path, output_path, fields, old_extractor_reason(seed_doc, output_doc, fields),
+                 seed_doc, output_doc)
+
+
+def outcome_entry(seed: "_Seed", outcome: Outcome) -> Entry | None:
+    """The entry for an outcome without a comparable document, or None."""
+    url = seed.url
+    if outcome.outcome == BLOCKED:
+        return Entry(url, BLOCKED, seed.path, reason="the bot wall answered instead of the page", seed_doc=seed.doc)
+    tried = list(outcome.tried) or [url]
+    if outcome.outcome in (FAILED, DROPPED):
+        if outcome.status in (404, 410):
+            return Entry(url, GONE, seed.path, reason=gone_reason(outcome.status, tried, seed.doc), seed_doc=seed.doc,
+                         tried=tried)
+        return Entry(url, FAILED, seed.path, reason=outcome.reason or "no document", seed_doc=seed.doc,
+                     address=address_of(outcome))
+    if outcome.final_url and not is_own_address(url, tried[-1], outcome.final_url):
+        return Entry(url, MOVED, seed.path, outcome.output, reason=f"redirected to {outcome.final_url}",
+                     seed_doc=seed.doc, address=outcome.final_url)
+    return None
+
+
+def address_of(outcome: Outcome) -> str:
+    """The real address that answered, when it is not the seed's url."""
+    return outcome.final_url if outcome.final_url and outcome.final_url != outcome.url else ""
+
+
+# --- reading the trees --------------------------------------------------------
+
+# 64 KiB holds nearly every archive file; a 1 MiB request buffer is above
+# malloc's mmap threshold, and mapping and faulting it in for every file
+# cost five times the read itself.
+_CHUNK = 1 << 16
+
+
+def _read_bytes(path: str) -> bytes | None:
+    # os-level calls: about twice as fast as open() for many small files.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, _CHUNK)
+        if len(data) < _CHUNK:
+            return data  # a short read of a regular file is its end: one call for most files
+        chunks = [data]
+        while chunk := os.read(fd, _CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def document_files(output_dir: str) -> list[str]:
+    """Document paths under the output folder, relative to it."""
+    found = []
+    for folder in DOCUMENT_FOLDERS:
+        top = os.path.join(output_dir, folder)
+        for root, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel = os.path.relpath(root, output_dir)
+            found.extend(f"{rel}/{name}" for name in files if name.endswith(".md") and not name.startswith("."))
+    return sorted(found)
+
+
+class _Seed:
+    """A usable seed; its bytes read, decoded and parsed only when a
+    comparison needs them (a digest or bytes equal to the output's settle
+    the common case without any of that)."""
+
+    __slots__ = ("path", "_data", "url", "date", "_doc", "_digest")
+
+    def __init__(self, path: str, data: bytes | None, url: str, date: str, doc: Document | None,
+                 digest: str = ""):
+        self.path, self._data, self.url, self.date, self._doc, self._digest = path, data, url, date, doc, digest
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = _read_bytes(self.path)
+            if self._data is None:
+                raise FormatError("cannot be read")
+        return self._data
+
+    @property
+    def digest(self) -> str:
+        if not self._digest:
+            self._digest = hashlib.sha1(self.data).hexdigest()
+        return self._digest
+
+    def same_bytes(self, data: bytes) -> bool:
+        if self._data is None and self._digest:
+            return self._digest == hashlib.sha1(data).hexdigest()
+        return self.data == data
+
+    @property
+    def doc(self) -> Document:
+        if self._doc is None:
+            try:
+                self._doc = parse(self.data.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not UTF-8 (byte at offset {exc.start})") from None
+        return self._doc
+
+
+def read_seed(path: str) -> _Seed | Entry:
+    """The seed at `path`, or the seed-invalid entry saying why it is unusable."""
+    data = _read_bytes(path)
+    if data is None:
+        return Entry("", SEED_INVALID, path, reason="cannot be read")
+    head = read_head(data)
+    doc = None
+    if head is None:
+        try:
+            doc = parse(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            return Entry("", SEED_INVALID, path, reason=f"not UTF-8 (byte at offset {exc.start})")
+        except FormatError as exc:
+            return Entry("", SEED_INVALID, path, reason=str(exc))
+        head = doc.date, doc.url
+    date, url = head
+    if not url:
+        return Entry("", SEED_INVALID, path, reason="no url in front matter")
+    if not is_site_url(url):
+        return Entry(url, SEED_INVALID, path, reason=f"URL outside beehive.govt.nz: {url}")
+    return _Seed(path, data, canonical_site_url(url), date, doc)
+
+
+def scan_seed(path: str) -> tuple[str, str, str] | None:
+    """(url, date, digest) of a usable seed in the canonical form, for
+    reading in another process; None for anything else, which the caller
+    reads itself (read_seed) to learn what it is."""
+    data = _read_bytes(path)
+    head = read_head(data) if data is not None else None
+    if head is None or not head[1] or not is_site_url(head[1]):
+        return None
+    return canonical_site_url(head[1]), head[0], hashlib.sha1(data).hexdigest()
+
+
+def scan_slice(paths: list[str]) -> list[tuple[str, str, str] | None]:
+    return [scan_seed(path) for path in paths]
+
+
+class SeedReader:
+    """Every seed path read in order, as a _Seed or a seed-invalid Entry.
+
+    With `processes` > 1 the reading and hashing (most of a diff's time)
+    is spread over forked processes, one slice each, started at once so
+    that the caller can read the manifest meanwhile.  A slice whose process
+    died is read here instead.  Forking is safe only in a process with no
+    other thread, so a threaded caller (a crawl) reads in place, and so do
+    fewer than `min_seeds` seeds, where the processes would cost more than
+    they save."""
+
+    def __init__(self, paths: list[str], processes: int = 1, min_seeds: int = 1000):
+        self.paths, self._pool, self._slices = paths, None, []
+        self._size = size = -(-len(paths) // max(processes, 1))
+        if processes > 1 and len(paths) >= min_seeds and threading.active_count() == 1:
+            self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+            # One slice a process, answered in one message: the pool's
+            # thread then needs this process's lock (busy with the manifest)
+            # only at the end.
+            self._slices = [(start, self._pool.submit(scan_slice, paths[start:start + size]))
+                            for start in range(0, len(paths), size)]
+
+    def __iter__(self) -> Iterator[_Seed | Entry]:
+        if self._pool is None:
+            yield from map(read_seed, self.paths)
+            return
+        for start, future in self._slices:
+            paths = self.paths[start:start + self._size]
+            try:
+                scans = future.result()
+            except Exception:  # noqa: BLE001 - a dead process: its slice is read here
+                scans = [None] * len(paths)
+            for path, scan in zip(paths, scans, strict=True):
+                yield read_seed(path) if scan is None else _Seed(path, None, scan[0], scan[1], None, scan[2])
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> SeedReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Outputs:
+    """The output folder's documents, and which of them a seed has claimed."""
+
+    def __init__(self, output_dir: str):
+        self.output_dir = output_dir
+        self.claimed: set[str] = set()
+        self._by_url: dict[str, str] | None = None
+
+    def data(self, relative: str) -> bytes | None:
+        return _read_bytes(f"{self.output_dir}/{relative}")
+
+    def inside(self, relative: str) -> bool:
+        """True when `relative`, its links followed, stays in the output folder
+        (asked only of a path about to be read: it costs a stat a component)."""
+        return real_inside(self.output_dir, os.path.join(self.output_dir, relative)) is not None
+
+    def document(self, relative: str) -> Document | None:
+        data = self.data(relative)
+        try:
+            return parse(data.decode("utf-8")) if data is not None else None
+        except (UnicodeDecodeError, FormatError):
+            return None
+
+    def by_url(self) -> dict[str, str]:
+        if self._by_url is None:
+            self._by_url = {}
+            for relative in document_files(self.output_dir):
+                if relative not in self.claimed:
+                    doc = self.document(relative)
+                    if doc is not None:
+                        self._by_url.setdefault(doc.url, relative)
+        return self._by_url
+
+
+def _compare(seed: _Seed, outputs: "_Outputs", relative: str, data: bytes) -> Entry:
+    outputs.claimed.add(relative)
+    try:
+        return document_entry(seed.url, seed, relative, data)
+    except (FormatError, UnicodeDecodeError) as exc:
+        return _unreadable(seed, relative, exc)
+
+
+def unchanged_by_digest(seed: _Seed, outcome: Outcome) -> bool:
+    """True when the run wrote, at the seed's own URL, bytes whose digest is
+    the seed's: the common case, settled without reading the output."""
+    if not (outcome.sha1 and outcome.outcome in HAS_DOCUMENT and outcome.sha1 == seed.digest):
+        return False
+    final = outcome.final_url
+    return not final or final == seed.url or is_own_address(seed.url, (outcome.tried or (seed.url,))[-1], final)
+
+
+def suspect_outputs(manifest: dict[str, Outcome]) -> dict[str, list[str]]:
+    """Output paths, as the manifest names them, that no digest can settle:
+    a path outside the output folder (no URLs), and a document that two or
+    more releases claim as their own (the URLs claiming it).  One pass, and
+    a dict lookup for each seed after it."""
+    suspect: dict[str, list[str]] = {}
+    first: dict[str, Outcome] = {}   # document -> the first record naming it
+    shared: dict[str, list[Outcome]] = {}
+    for o in manifest.values():
+        relative = document = o.output
+        if not relative:
+            continue
+        if relative[:1] in "./" or "/." in relative or "//" in relative or "\0" in relative:
+            try:  # not a path as the crawl writes them: what does it name?
+                document = os.fspath(resolve_inside("", relative))
+            except UnsafePath:
+                suspect[relative] = []
+                continue
+        owner = first.setdefault(document, o)
+        if owner is not o:
+            shared.setdefault(document, [owner]).append(o)
+    for named in shared.values():
+        # a redirect to another release names that release's document: not a claim of its own
+        claiming = [o for o in named if o.outcome in HAS_DOCUMENT and (
+            not o.final_url or o.final_url == o.url or is_own_address(o.url, (o.tried or (o.url,))[-1], o.final_url))]
+        if len(claiming) > 1:
+            for o in claiming:
+                suspect[o.output] = [other.url for other in claiming]
+    return suspect
+
+
+def outside_reason(relative: str) -> str:
+    return f"manifest names a path outside the output folder: {relative}"
+
+
+def output_problem(url: str, relative: str, suspect: dict[str, list[str]]) -> str:
+    """Why the manifest's output path for `url` cannot be compared, or ""."""
+    owners = suspect.get(relative)
+    if owners is None:
+        return ""
+    if not owners:
+        return outside_reason(relative)
+    return f"two releases claim one document: {relative} (also {', '.join(u for u in owners if u != url)})"
+
+
+def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome],
+                   suspect: dict[str, list[str]]) -> Entry | None:
+    """The seed's entry by this run's record of it; None when the run did not
+    check it.  A document whose digest matches the seed is unchanged without
+    reading it, unless `suspect` (suspect_outputs) names its path."""
+    outcome = manifest.get(seed.url)
+    if outcome is None:
+        return None
+    special = outcome_entry(seed, outcome)
+    if special is not None:
+        return special
+    relative = outcome.output
+    problem = output_problem(seed.url, relative, suspect)
+    if not problem and unchanged_by_digest(seed, outcome):
+        outputs.claimed.add(relative)
+        return Entry(seed.url, UNCHANGED, seed.path, relative)
+    if not problem and relative and not outputs.inside(relative):
+        problem = outside_reason(relative)  # a link leading out: not read
+    if problem:
+        return Entry(seed.url, FAILED, seed.path, relative, reason=problem, seed_doc=seed.doc,
+                     address=address_of(outcome))
+    data = outputs.data(relative) if relative else None
+    if data is None:
+        return Entry(seed.url, FAILED, seed.path, relative, seed_doc=seed.doc, address=address_of(outcome),
+                     reason=f"the manifest names {relative or 'no file'}, which cannot be read")
+    entry = _compare(seed, outputs, relative, data)
+    entry.address = address_of(outcome)
+    return entry
+
+
+def path_entry(seed: _Seed, outputs: "_Outputs") -> Entry | None:
+    """Without a manifest: the seed against the output at its own path (its
+    date and id); None when there is no file there."""
+    expected = expected_output(seed.date, seed.url)
+    data = outputs.data(expected) if expected and expected not in outputs.claimed else None
+    return None if data is None else _compare(seed, outputs, expected, data)
+
+
+def url_entry(seed: _Seed, outputs: "_Outputs") -> Entry:
+    """Without a manifest, for a seed with no file at its own path: an
+    unclaimed output with its URL (its date changed), or failed."""
+    relative = outputs.by_url().get(archive_url(seed.url))
+    data = outputs.data(relative) if relative and relative not in outputs.claimed else None
+    if data is None:
+        return Entry(seed.url, FAILED, seed.path, reason="no output document (and no manifest to say why)",
+                     seed_doc=seed.doc)
+    return _compare(seed, outputs, relative, data)
+
+
+def expected_output(date: str, url: str) -> str | None:
+    """Where a document with this date and URL is written, or None."""
+    try:
+        return relative_path(Document(date=date, url=archive_url(url)))
+    except UnsafePath:
+        return None
+
+
+def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str, Outcome] | None = None,
+         known_bad: list[tuple[str, str]] = ()) -> DiffResult:
+    """Classify every seed (and every new document) against the output.
+    `seeds` are seed paths, or a SeedReader already reading them; `manifest`
+    is the run's outcomes, None for none; `known_bad` lists (path, reason)
+    of seeds already found unusable."""
+    result = DiffResult([Entry("", SEED_INVALID, path, reason=reason) for path, reason in known_bad])
+    outputs = _Outputs(output_dir)
+    suspect = suspect_outputs(manifest) if manifest is not None else {}
+    seen: set[str] = set()
+    deferred: list[_Seed] = []
+
+    def record(entry: Entry) -> None:
+        if entry.status == UNCHANGED:
+            result.unchanged.append(entry.url)
+        else:
+            result.entries.append(entry)
+
+    for seed in seeds if isinstance(seeds, SeedReader) else map(read_seed, seeds):
+        if isinstance(seed, Entry):
+            result.entries.append(seed)
+            continue
+        if seed.url in seen:
+            result.duplicates += 1  # the first seed of a URL speaks for it
+            continue
+        seen.add(seed.url)
+        if manifest is not None:  # the common case first, without building an Entry
+            outcome = manifest.get(seed.url)
+            if outcome is None:
+                result.not_checked += 1
+                continue
+            if outcome.output not in suspect and unchanged_by_digest(seed, outcome):
+                outputs.claimed.add(outcome.output)
+                result.unchanged.append(seed.url)
+                continue
+        try:
+            entry = (manifest_entry(seed, outputs, manifest, suspect) if manifest is not None
+                     else path_entry(seed, outputs))
+        except FormatError as exc:  # the seed's head was readable, the rest is not
+            entry = Entry(seed.url, SEED_INVALID, seed.path, reason=str(exc))
+        if entry is not None:
+            record(entry)
+        elif manifest is not None:
+            result.not_checked += 1
+        else:
+            deferred.append(seed)
+    # Looked up by URL only once every seed has claimed its own path, so
+    # the URL index covers just the few files left over.
+    for seed in deferred:
+        try:
+            record(url_entry(seed, outputs))
+        except FormatError as exc:
+            record(Entry(seed.url, SEED_INVALID, seed.path, reason=str(exc)))
+    result.entries.extend(_new_documents(outputs, manifest, seen, suspect))
+    return result
+
+
+def _unreadable(seed: _Seed, relative: str, exc: Exception) -> Entry:
+    """The entry when a comparison could not parse one side."""
+    try:
+        seed.doc
+    except FormatError as seed_exc:
+        return Entry(seed.url, SEED_INVALID, seed.path, reason=str(seed_exc))
+    return Entry(seed.url, FAILED, seed.path, relative, reason=f"output unreadable: {exc}")
+
+
+def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_urls: set[str],
+                   suspect: dict[str, list[str]]) -> list[Entry]:
+    """Documents no seed has: those the crawl fetched beyond the seeds (with a
+    manifest), or output files no seed claimed (without one).  One whose
+    path `suspect` names, or whose links lead out of the output folder, is
+    failed and never read."""
+    if manifest is not None:
+        candidates = [(o.url, o.output) for o in manifest.values()
+                      if o.url not in seed_urls and o.outcome in HAS_DOCUMENT and o.output]
+    else:
+        seeded = {archive_url(u) for u in seed_urls}
+        # an unclaimed file with a seed's URL is a stale copy, not a new release
+        candidates = [(url, rel) for url, rel in outputs.by_url().items()
+                      if rel not in outputs.claimed and url not in seeded]
+    found = []
+    for url, relative in sorted(candidates):
+        problem = output_problem(url, relative, suspect)
+        if not problem and manifest is not None and not outputs.inside(relative):
+            problem = outside_reason(relative)  # a link leading out: not read
+        if problem:
+            found.append(Entry(url, FAILED, "", relative, reason=problem))
+        elif relative not in outputs.claimed:
+            outputs.claimed.add(relative)
+            found.append(Entry(url, NEW, "", relative, reason="no seed has this release",
+                               output_doc=outputs.document(relative)))
+    return found
+
+
+def missing_from_archive(index_entries: Iterable[tuple[str, str, str]], seed_urls: set[str]) -> dict:
+    """The site index's releases (address, archive url, date) that no seed
+    has: how many, how many a year, and their addresses, newest first."""
+    addresses, by_year = [], {}
+    for address, archived, day in index_entries:
+        if archived in seed_urls or address in seed_urls:
+            continue
+        addresses.append(address)
+        year = day[:4] or "undated"
+        by_year[year] = by_year.get(year, 0) + 1
+    return {"count": len(addresses), "by_year": dict(sorted(by_year.items(), reverse=True)),
+            "addresses": addresses}
+
+
+def exit_status(result: DiffResult) -> int:
+    """0 nothing to review; 1 entries to review; 2 the run cannot be trusted."""
+    counts = result.counts()
+    asked = sum(counts[c] for c in CLASSES if c not in (NEW, SEED_INVALID))
+    if asked and (counts[FAILED] + counts[BLOCKED]) * 2 > asked:
+        return 2
+    return 1 if any(counts[c] for c in TO_REVIEW) else 0

@@ -1,0 +1,69 @@
+"""One fetched page → its document on disk: the steps every page takes,
+in the crawl (in process or in worker processes) and in `mirror reparse`.
+
+Pure apart from the write, and cheap to ship to another process: the
+response's bytes in, a small `PageOutcome` out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from w3lib.encoding import html_to_unicode
+
+from mirror.archive.document import holds_a_release, normalise
+from mirror.site.extract import extract, is_block_page, page_selector
+from mirror.archive.store import UnsafePath, write_document
+
+from mirror.outcomes import BLOCKED, BROKEN, EMPTY, OTHER_RELEASE, UNSAFE, WRITE_ERROR  # noqa: F401 - re-exported
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    outcome: str            # store.WRITTEN or store.UNCHANGED, or why there is no document
+    path: str = ""          # the document, relative to the output folder
+    sha1: str = ""
+    reason: str = ""
+    normalised: bool = False  # normalisation changed what the extractor gave
+    size: int = 0           # the document's length in bytes
+
+
+def page_text(body: bytes, encoding: str) -> str:
+    """A response body as text, decoded exactly as Scrapy's `response.text`
+    decodes it (`encoding` is `response.encoding`)."""
+    return html_to_unicode(f"charset={encoding}", body)[1]
+
+
+def store_response(body: bytes, encoding: str, url: str, output_dir: str,
+                   expected: tuple[str, ...] | None = None) -> PageOutcome:
+    """`store_page` on a response's bytes: decoding is part of the page's
+    work, done where the rest of it is done."""
+    return store_page(page_text(body, encoding), url, output_dir, expected)
+
+
+def store_page(html: str, url: str, output_dir: str, expected: tuple[str, ...] | None = None) -> PageOutcome:
+    """Extract the release on the page at `url` (its real address), and write
+    it under `output_dir` unless the same bytes are already there.
+
+    `expected` holds the archive urls the requested release may have; a page
+    whose canonical link names any other release is not written, so that a
+    page can never overwrite another release's document."""
+    try:
+        sel = page_selector(html)
+        if is_block_page(sel):
+            return PageOutcome(BLOCKED, reason="the bot wall answered instead of the page")
+        doc = extract(sel, url)
+        if not holds_a_release(doc):
+            return PageOutcome(EMPTY, reason="page has neither title nor body")
+        tidy = normalise(doc)
+        if expected is not None and tidy.url not in expected:
+            return PageOutcome(OTHER_RELEASE, reason=f"page names another release: {tidy.url}")
+    except Exception as exc:  # a page no rule foresaw: one failed page, not a failed crawl
+        return PageOutcome(BROKEN, reason=f"extraction error: {type(exc).__name__}: {exc}")
+    try:
+        written = write_document(output_dir, tidy)
+    except UnsafePath as exc:
+        return PageOutcome(UNSAFE, reason=str(exc))
+    except OSError as exc:
+        return PageOutcome(WRITE_ERROR, reason=f"cannot write: {exc}")
+    return PageOutcome(written.outcome, written.path, written.sha1, normalised=tidy != doc, size=written.size)

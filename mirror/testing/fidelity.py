@@ -1,0 +1,94 @@
+"""How faithfully extraction reproduces archive files from their pages.
+
+    python -m mirror.testing.fidelity DIR
+
+DIR holds pairs `<id>.html` (a release page) + `<id>.md` (its archive file).
+Prints every mismatch with its cause, then the share of pages that come out
+byte-identical.  Mismatches the archive owes to its old extractor (body links
+taken as ministers or portfolios) are listed under that cause: reproducing
+them would copy a mistake.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from mirror.archive.document import Document, first_difference, parse, render
+from mirror.site.extract import body_links, canonical_url, extract, page_selector
+
+OLD_EXTRACTOR = "archive's old extractor took body links as {}"
+
+
+@dataclass(frozen=True)
+class PairResult:
+    page_id: str
+    identical: bool
+    cause: str = ""
+
+
+def old_extractor_fields(ours: Document, archived: Document, links: list[tuple[str, str]]) -> list[str]:
+    """Fields where every item the archive has and we lack is the text of a
+    body link to a /minister/ or /portfolio/ address: the old extractor took
+    such links in place of the article's own names."""
+    found = []
+    for field, marker in (("ministers", "/minister/"), ("portfolios", "/portfolio/")):
+        mine, theirs = getattr(ours, field), getattr(archived, field)
+        if mine == theirs:
+            continue
+        extra = [name for name in theirs if name not in mine]
+        link_texts = {text for href, text in links if marker in href}
+        if extra and all(name in link_texts for name in extra):
+            found.append(field)
+    return found
+
+
+def explain(ours: Document, archived: Document, links: list[tuple[str, str]]) -> str:
+    fields = ours.changed_fields(archived)
+    old = old_extractor_fields(ours, archived, links)
+    if old and set(fields) <= set(old):
+        return OLD_EXTRACTOR.format(" and ".join(old))
+    parts = []
+    for field in fields:
+        if field == "body":
+            number, expected, got = first_difference(archived.body, ours.body)
+            parts.append(f"body line {number}: archive {expected[:80]!r}, ours {got[:80]!r}")
+        else:
+            parts.append(f"{field}: archive {getattr(archived, field)!r}, ours {getattr(ours, field)!r}")
+    return "; ".join(parts) or "same fields, different bytes"
+
+
+def compare_pair(html_path: Path, md_path: Path) -> PairResult:
+    expected = md_path.read_text(encoding="utf-8")
+    sel = page_selector(html_path.read_text(encoding="utf-8"))
+    links = body_links(sel)  # before extraction, which converts the body's tree in place
+    ours = extract(sel, canonical_url(sel, ""))
+    if render(ours) == expected:
+        return PairResult(html_path.stem, True)
+    return PairResult(html_path.stem, False, explain(ours, parse(expected), links))
+
+
+def compare_folder(folder: Path) -> list[PairResult]:
+    return [compare_pair(html, html.with_suffix(".md"))
+            for html in sorted(folder.glob("*.html")) if html.with_suffix(".md").exists()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m mirror.testing.fidelity DIR", file=sys.stderr)
+        return 2
+    results = compare_folder(Path(args[0]))
+    for result in results:
+        if not result.identical:
+            print(f"{result.page_id}: {result.cause}")
+    same = sum(r.identical for r in results)
+    total = len(results)
+    share = 100.0 * same / total if total else 0.0
+    print(f"{same}/{total} pages byte-identical ({share:.1f}%)")
+    return 0 if total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

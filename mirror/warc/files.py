@@ -1,0 +1,488 @@
+"""Web archive of every response the crawl receives, with its request.
+
+`WarcFiles` writes WARC/1.1 files with warcio, from plain values (an
+`Exchange`): a `response` record (a `revisit` for a 304) followed by the
+`request` record concurrent to it, each record its own gzip member.  Files
+are `<run-id>-NNNNN.warc.gz` under a folder, rotated past a size; a file
+being written is named `....warc.gz.open` and renamed when closed, so a
+crash leaves an `.open` file that `recover` cuts back to its last complete
+record.
+
+`WarcRecorder` is the Scrapy extension: it hears `response_downloaded`,
+which fires for every response the download handler returns (robots.txt,
+redirects, errors), before any downloader middleware has decompressed,
+followed or dropped it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import quote_from_bytes, urldefrag, urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no guard against a second live writer
+    fcntl = None
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "warc"
+SUFFIX = ".warc.gz"
+OPEN_SUFFIX = SUFFIX + ".open"
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# What a reader of the files needs to know about how they were made.
+NORMALISED = ("HTTP bodies as the server sent them, before content decoding; header names as Scrapy "
+              "gives them (title case, repeated headers grouped); Transfer-Encoding and connection "
+              "headers are consumed by the HTTP client; Content-Length is set to the recorded body; "
+              "reason phrases are the standard ones; non-ASCII header bytes are percent-encoded")
+
+_PRINTABLE = "\t" + "".join(chr(c) for c in range(0x20, 0x7F))
+_DROPPED = {"transfer-encoding"}
+
+
+def _text(value: bytes | str) -> str:
+    """A header name or value as warcio writes it: ASCII, any other byte
+    percent-encoded (a WARC's HTTP header block must be ASCII)."""
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if value.isascii():
+        return value.decode("ascii")
+    return quote_from_bytes(value, safe=_PRINTABLE)
+
+
+def _headers(pairs) -> list[tuple[str, str]]:
+    return [(_text(name), _text(value)) for name, value in pairs]
+
+
+def warc_date(moment: datetime) -> str:
+    """WARC/1.1 date: UTC, to the microsecond."""
+    return datetime_to_iso_date(moment.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+
+
+@dataclass
+class Exchange:
+    """One request and the response it got, as plain values."""
+
+    url: str                                  # WARC-Target-URI
+    status: int
+    response_headers: list = field(default_factory=list)   # (name, value) pairs, bytes or str
+    body: bytes = b""                         # as received: de-chunked, still content-encoded
+    method: str = "GET"
+    request_headers: list = field(default_factory=list)    # as sent, without Host
+    request_body: bytes = b""
+    protocol: str = "HTTP/1.1"
+    date: datetime | None = None              # when the request went out (default: now)
+    ip_address: str | None = None             # where the bytes came from
+    truncated: str | None = None              # WARC-Truncated reason, if the body is incomplete
+
+
+@dataclass
+class Recovered:
+    path: Path          # the file as renamed (or the .open file if left alone)
+    records: int        # complete records kept
+    kept: int           # bytes kept
+    dropped: int        # bytes cut off the end
+    note: str = ""      # why the file was left alone or removed, if it was
+
+
+def _member_complete(data: bytes) -> bool:
+    """True when `data` is exactly one whole gzip member (trailer and
+    checksum included): the writer compresses each record into one."""
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        inflater.decompress(data)
+    except zlib.error:
+        return False
+    return inflater.eof and not inflater.unused_data
+
+
+def complete_length(path: str | os.PathLike) -> tuple[int, int]:
+    """(bytes, records): how much of the file at `path` is whole records,
+    read with warcio; whatever follows is a torn write."""
+    good_end = count = 0
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream, check_digests="raise")
+        try:
+            for record in iterator:
+                iterator.read_to_end(record)
+                offset, length = iterator.get_record_offset(), iterator.get_record_length()
+                if offset != good_end or getattr(record.raw_stream, "limit", 0) != 0:
+                    break
+                stream_pos = stream.tell()
+                stream.seek(offset)
+                whole = _member_complete(stream.read(length))
+                stream.seek(stream_pos)
+                if not whole:
+                    break
+                good_end, count = offset + length, count + 1
+        except Exception:  # noqa: BLE001 - any reading error ends the good part
+            pass
+    return good_end, count
+
+
+def _lock(handle) -> bool:
+    """Take the file's exclusive lock; False when another process holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def recover(folder: str | os.PathLike) -> list[Recovered]:
+    """Close the `.open` files a killed crawl left in `folder`: cut each back
+    to its last complete record and rename it `....warc.gz` (an empty one is
+    removed).  A file another live crawl holds is left alone."""
+    folder = Path(folder)
+    done = []
+    for path in sorted(folder.glob("*" + OPEN_SUFFIX)):
+        try:
+            done.append(_recover_one(path))
+        except OSError as exc:
+            done.append(Recovered(path, 0, 0, 0, f"cannot recover: {exc.strerror or exc}"))
+    _fsync_folder(folder)
+    return done
+
+
+def _recover_one(path: Path) -> Recovered:
+    final = path.with_name(path.name[: -len(".open")])
+    with open(path, "r+b") as handle:
+        if not _lock(handle):
+            return Recovered(path, 0, 0, 0, "in use by another crawl")
+        size = os.fstat(handle.fileno()).st_size
+        kept, records = complete_length(path)
+        if kept < size:
+            handle.truncate(kept)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if kept == 0:
+            path.unlink()
+            return Recovered(path, 0, 0, size, "no complete record: removed")
+        if final.exists():
+            return Recovered(path, records, kept, size - kept, f"{final.name} exists: left as is")
+        os.rename(path, final)
+    return Recovered(final, records, kept, size - kept)
+
+
+class WarcFiles:
+    """Writes exchanges to `<folder>/<prefix>-NNNNN.warc.gz`, a new file once
+    one has grown past `max_size` bytes (0: never).  Numbering continues
+    after the files already there; an existing file is never overwritten."""
+
+    def __init__(self, folder: str | os.PathLike, prefix: str, max_size: int = 0, info: dict | None = None):
+        self.folder = Path(folder)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.info = info or {}
+        self.closed_files: list[Path] = []
+        self.records = 0
+        self._handle = None
+        self._writer = None
+        self._warcinfo_id = None
+        self._path: Path | None = None
+        self._number = None
+        # url -> (record id, date) of its last 200 response here, for revisits
+        self._seen: dict[str, tuple[str, str]] = {}
+
+    @property
+    def path(self) -> Path | None:
+        """The file being written (its `.open` name), if any."""
+        return self._path
+
+    def _next_number(self) -> int:
+        pattern = re.compile(re.escape(self.prefix) + r"-(\d{5,})" + re.escape(SUFFIX) + r"(\.open)?$")
+        numbers = [int(m.group(1)) for p in self.folder.iterdir() if (m := pattern.match(p.name))]
+        return max(numbers, default=-1) + 1
+
+    def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        number = self._next_number() if self._number is None else self._number + 1
+        while True:
+            name = f"{self.prefix}-{number:05d}{SUFFIX}"
+            path = self.folder / (name + ".open")
+            if not (self.folder / name).exists():
+                try:
+                    handle = open(path, "xb")
+                    break
+                except FileExistsError:
+                    pass
+            number += 1
+        _lock(handle)
+        self._handle, self._path, self._number = handle, path, number
+        self._writer = WARCWriter(handle, gzip=True, warc_version="1.1")
+        self._warcinfo_id = None
+        if self.info:
+            warcinfo = self._writer.create_warcinfo_record(name, self.info)
+            try:
+                self._writer.write_record(warcinfo)
+            except BaseException:
+                self._abandon()
+                raise
+            self._warcinfo_id = warcinfo.rec_headers.get_header("WARC-Record-ID")
+            self.records += 1
+
+    def close(self) -> None:
+        """Finish the current file: flush, sync, rename to `.warc.gz`."""
+        if self._handle is None:
+            return
+        handle, path = self._handle, self._path
+        self._handle = self._writer = self._path = None
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            handle.close()
+        final = path.with_name(path.name[: -len(".open")])
+        os.rename(path, final)
+        _fsync_folder(self.folder)
+        self.closed_files.append(final)
+
+    def _abandon(self) -> None:
+        """Stop writing to a file that cannot be repaired now: it keeps its
+        `.open` name, for `recover` to cut back at the next start."""
+        handle = self._handle
+        self._handle = self._writer = self._path = None
+        try:
+            handle.close()
+        except OSError:
+            pass
+
+    def write(self, exchange: Exchange) -> Path:
+        """Write the exchange's two records; returns the file they went to."""
+        if self._handle is None:
+            self._open()
+        path, handle = self._path, self._handle
+        start = handle.tell()
+        try:
+            self._write_pair(exchange)
+            handle.flush()
+        except BaseException:
+            # Leave no half record behind for the next writes to follow.
+            try:
+                handle.seek(start)
+                handle.truncate(start)
+            except OSError:
+                self._abandon()
+            raise
+        if self.max_size and handle.tell() >= self.max_size:
+            self.close()
+        return path.with_name(path.name[: -len(".open")])
+
+    def _write_pair(self, ex: Exchange) -> None:
+        writer = self._writer
+        url = urldefrag(ex.url)[0]
+        date = warc_date(ex.date or datetime.now(timezone.utc))
+        common = {"WARC-Date": date, "WARC-Target-URI": url}
+        if ex.ip_address:
+            common["WARC-IP-Address"] = ex.ip_address
+        if self._warcinfo_id:
+            common["WARC-Warcinfo-ID"] = self._warcinfo_id
+
+        reason = _reason(ex.status)
+        headers = [(n, v) for n, v in _headers(ex.response_headers) if n.lower() not in _DROPPED]
+        if ex.status == 304:
+            # No body, nothing to digest: the server said the earlier one stands.
+            http = StatusAndHeaders(f"{ex.status} {reason}".strip(), headers, protocol=ex.protocol)
+            warc_headers = {**_first("revisit"), **common, "WARC-Profile": SERVER_NOT_MODIFIED}
+            earlier = self._seen.get(url)
+            if earlier:
+                warc_headers.update({"WARC-Refers-To": earlier[0], "WARC-Refers-To-Target-URI": url,
+                                     "WARC-Refers-To-Date": earlier[1]})
+            response = writer.create_warc_record(url, "revisit", http_headers=http, warc_headers_dict=warc_headers)
+        else:
+            headers = _with_length(headers, len(ex.body))
+            http = StatusAndHeaders(f"{ex.status} {reason}".strip(), headers, protocol=ex.protocol)
+            warc_headers = {**_first("response"), **common}
+            if ex.truncated:
+                warc_headers["WARC-Truncated"] = ex.truncated
+            response = writer.create_warc_record(url, "response", payload=BytesIO(ex.body), length=len(ex.body),
+                                                 http_headers=http, warc_headers_dict=warc_headers)
+
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        request_headers = _headers(ex.request_headers)
+        if ex.request_body and not any(n.lower() == "content-length" for n, _ in request_headers):
+            request_headers.append(("Content-Length", str(len(ex.request_body))))
+        request_headers.append(("Host", parts.netloc))
+        request_http = StatusAndHeaders(f"{ex.method} {target} HTTP/1.1", request_headers, is_http_request=True)
+        request = writer.create_warc_record(url, "request", payload=BytesIO(ex.request_body),
+                                            length=len(ex.request_body), http_headers=request_http,
+                                            warc_headers_dict={**_first("request"), **common})
+        # Response first, then its request (WARC-Concurrent-To the response).
+        writer.write_request_response_pair(request, response)
+        self.records += 2
+        if ex.status == 200:
+            self._seen[url] = (response.rec_headers.get_header("WARC-Record-ID"), date)
+
+
+def _with_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    """Content-Length says the length of the body recorded, in its place."""
+    out, done = [], False
+    for name, value in headers:
+        if name.lower() == "content-length":
+            if done:
+                continue
+            value, done = str(length), True
+        out.append((name, value))
+    return out if done else out + [("Content-Length", str(length))]
+
+
+def _first(record_type: str) -> dict:
+    # Type and id lead the record's headers, for people reading them.
+    return {"WARC-Type": record_type, "WARC-Record-ID": StatusAndHeadersParser.make_warc_id()}
+
+
+def _reason(status: int) -> str:
+    # Scrapy keeps no reason phrase: the standard one stands in for it.
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _truncation(flags) -> str | None:
+    if "dataloss" in flags:
+        return "disconnect"
+    if "download_stopped" in flags:
+        return "unspecified"
+    return None
+
+
+def exchange_of(request, response) -> Exchange:
+    """The exchange as the download handler saw it (Scrapy objects in)."""
+    latency = request.meta.get("download_latency")
+    date = datetime.now(timezone.utc)
+    if latency:
+        date -= timedelta(seconds=latency)
+    ip = getattr(response, "ip_address", None)
+    return Exchange(
+        url=response.url,
+        status=response.status,
+        response_headers=[(name, value) for name, values in response.headers.items() for value in values],
+        body=response.body,
+        method=request.method,
+        request_headers=[(name, value) for name, values in request.headers.items() for value in values],
+        request_body=request.body,
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        date=date,
+        ip_address=str(ip) if ip else None,
+        truncated=_truncation(response.flags),
+    )
+
+
+class WarcRecorder:
+    """Records every response the downloader receives, with its request, in
+    `OUTPUT_DIR/warc/<run-id>-NNNNN.warc.gz` (WARC_ENABLED, WARC_MAX_SIZE)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.folder = Path(settings.get("OUTPUT_DIR", "output")) / FOLDER
+        self.max_size = settings.getint("WARC_MAX_SIZE", 0)
+        self.files: WarcFiles | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def info(self, run_id: str) -> dict:
+        import scrapy
+        import warcio
+
+        settings = self.crawler.settings
+        info = {
+            "software": f"beehive-mirror (Scrapy {scrapy.__version__}, warcio {_version(warcio)})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": run_id,
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "description": NORMALISED,
+        }
+        origin = settings.get("MIRROR_ORIGIN")
+        if origin:
+            info["mirror-origin"] = f"fetched from {origin}; records name the real site"
+        return info
+
+    def spider_opened(self, spider):
+        from mirror.crawl.extensions import run_id_of
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for done in recover(self.folder):
+            if done.note:
+                logger.warning("WARC %s: %s", done.path, done.note)
+            else:
+                logger.warning("WARC %s recovered: %d complete records kept, %d bytes of a torn write cut",
+                               done.path, done.records, done.dropped)
+        run_id = run_id_of(self.crawler)
+        self.files = WarcFiles(self.folder, run_id, self.max_size, self.info(run_id))
+
+    def response_downloaded(self, response, request):
+        if self.files is None:
+            return
+        stats = self.crawler.stats
+        try:
+            self.files.write(exchange_of(request, response))
+        except Exception as exc:  # noqa: BLE001 - the crawl goes on; the gap is logged and counted
+            stats.inc_value("warc/errors")
+            logger.error("WARC: could not record %s: %s", response.url, exc)
+            return
+        stats.inc_value("warc/exchanges")
+        stats.inc_value("warc/revisits" if response.status == 304 else "warc/responses")
+
+    def spider_closed(self, spider, reason):
+        if self.files is None:
+            return
+        self.files.close()
+        stats = self.crawler.stats
+        stats.set_value("warc/files", len(self.files.closed_files))
+        stats.set_value("warc/records", self.files.records)
+        if self.files.closed_files:
+            logger.info("WARC: %d records in %s", self.files.records,
+                        ", ".join(str(p) for p in self.files.closed_files))
+
+
+def _version(module) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(module.__name__)
+    except Exception:  # noqa: BLE001 - informative only
+        return "unknown"
