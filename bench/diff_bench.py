@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mirror.archive.document import FIELDS, parse  # noqa: E402
-from mirror.review.manifest import ManifestWriter, Outcome  # noqa: E402
+from mirror.review.manifest import ManifestWriter, Record  # noqa: E402
 from mirror.archive.store import write_document  # noqa: E402
 
 DEFAULT_TARBALL = REPO.parent / "shared" / "corpus" / "beehive-markdown-releases.tar.xz"
@@ -62,7 +62,7 @@ def build(tarball: Path, work: Path) -> tuple[int, int]:
             doc = change(doc, FIELDS[changed % len(FIELDS)])
             changed += 1
         written = write_document(output, doc)
-        writer.write(Outcome(seed_url, written.outcome, seed_url, 200, written.path, sha1=written.sha1))
+        writer.write(Record(seed_url, written.outcome, seed_url, 200, written.path, sha1=written.sha1))
     writer.close()
     return len(paths), changed
 

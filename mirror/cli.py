@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from mirror.archive import lint
+from mirror.outcomes import Exit
 
 EXIT_HELP = """exit status (diff, run): 0 nothing to review; 1 entries to review
 (changed, new, gone, moved); 2 the run cannot be trusted (most seeds failed
@@ -28,35 +29,58 @@ def cmd_lint(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from mirror.review.diff import SeedReader, diff, exit_status
+    from mirror.archive.seeds import SeedReader, seed_paths
+    from mirror.review.diff import diff, exit_status
     from mirror.review.manifest import read_manifest
-    from mirror.review.report import summary_line, write_reports
-    from mirror.review.runs import new_run_id, point_latest, run_dir
-    from mirror.archive.seeds import seed_paths
+    from mirror.review.report import publish, summary_line
+    from mirror.review.runs import new_run_id
 
-    for folder in (args.seeds, args.output):
+    settings = project_settings(args.settings)
+    seeds_dir, output_dir = args.seeds or settings["SEEDS_DIR"], args.output or settings["OUTPUT_DIR"]
+    for folder in (seeds_dir, output_dir):
         if not os.path.isdir(folder):
             print(f"mirror diff: {folder}: not a folder", file=sys.stderr)
-            return 2
+            return Exit.UNTRUSTED
     # The seeds are read in other processes while this one reads the manifest.
-    with SeedReader(seed_paths(args.seeds), args.processes) as seeds:
+    with SeedReader(seed_paths(seeds_dir), args.processes) as reader:
         manifest = None
         if args.manifest:
             try:
                 manifest = read_manifest(args.manifest)
             except OSError as exc:
                 print(f"mirror diff: {args.manifest}: {exc.strerror or exc}", file=sys.stderr)
-                return 2
-        result = diff(seeds, args.output, manifest)
-    run_id = new_run_id()
-    run = {"id": run_id, "seeds": args.seeds, "output": args.output, "manifest": args.manifest,
+                return Exit.UNTRUSTED
+        seeds = reader.seed_set()
+    result = diff(seeds, output_dir, manifest)
+    result.missing = missing_in_index(settings, seeds)
+    run = {"id": new_run_id(), "seeds": seeds_dir, "output": output_dir, "manifest": args.manifest,
            "not_checked": result.not_checked, "duplicates": result.duplicates}
-    folder = Path(args.report) if args.report else run_dir(args.output, run_id)
-    reports = write_reports(result, run, folder)
-    if not args.report:
-        point_latest(args.output, run_id)
+    reports = publish(result, run, output_dir, args.report)
     print(f"mirror diff: {summary_line(result)}\nreport: {reports['html']}")
     return exit_status(result)
+
+
+def project_settings(overrides: list[tuple[str, str]]):
+    """The project's settings with `-s NAME=VALUE` overrides: the one
+    settings object every command reads, as `scrapy crawl` does."""
+    from mirror.crawl.job import crawl_settings
+
+    return crawl_settings(overrides)
+
+
+def missing_in_index(settings, seeds) -> dict | None:
+    """What the site index lists and no seed has, when there is an index."""
+    from mirror.crawl.siteindex import SiteIndex, index_path
+    from mirror.crawl.state import state_dir
+    from mirror.review.diff import missing_from_archive
+
+    index = SiteIndex.open_existing(index_path(state_dir(settings)))
+    if index is None:
+        return None
+    try:
+        return missing_from_archive(index.entries(), seeds.urls())
+    finally:
+        index.close()
 
 
 def cmd_run(args) -> int:
@@ -78,29 +102,32 @@ def cmd_index(args) -> int:
 
 def cmd_accept(args) -> int:
     from mirror.review.accept import BadReport, accept
+    from mirror.review.runs import LATEST, REPORTS
 
-    report = Path(args.report) if args.report else Path(args.output) / "reports" / "latest"
+    settings = project_settings(args.settings)
+    seeds_dir, output_dir = args.seeds or settings["SEEDS_DIR"], args.output or settings["OUTPUT_DIR"]
+    report = Path(args.report) if args.report else Path(output_dir) / REPORTS / LATEST
     try:
         data = json.loads((report / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
-        return 2
+        return Exit.UNTRUSTED
     try:
-        done, refused = accept(data, args.urls, args.all_changed, args.output, args.seeds)
+        done, refused = accept(data, args.urls, args.all_changed, output_dir, seeds_dir)
     except BadReport as exc:
         print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
-        return 2
+        return Exit.UNTRUSTED
     for line in done:
         print(line)
     for line in refused:
         print(line, file=sys.stderr)
-    return 1 if refused else 0
+    return Exit.REVIEW if refused else Exit.OK
 
 
 def cmd_reparse(args) -> int:
     from mirror.warc.reparse import reparse_files
 
-    return reparse_files(args.warcs, args.output)
+    return reparse_files(args.warcs, args.output or project_settings(args.settings)["OUTPUT_DIR"])
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -108,6 +135,11 @@ def _pair(text: str) -> tuple[str, str]:
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
     return name, value
+
+
+def _settings_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+                        help="a setting, as for scrapy crawl (SEEDS_DIR, OUTPUT_DIR, STATE_DIR ...)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,17 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lint)
 
     p = commands.add_parser("diff", help="compare seeds with fetched documents and write reports", epilog=EXIT_HELP)
-    p.add_argument("--seeds", default="seeds", help="seeds folder (default: seeds)")
-    p.add_argument("--output", default="output", help="output folder (default: output)")
+    p.add_argument("--seeds", help="seeds folder (default: the SEEDS_DIR setting)")
+    p.add_argument("--output", help="output folder (default: the OUTPUT_DIR setting)")
     p.add_argument("--manifest", help="the run manifest (manifest.jsonl) saying what each fetch gave")
     p.add_argument("--report", help="folder for the reports (default: output/reports/<run-id>)")
     p.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="processes reading the seeds (default: one per CPU; 1 reads them in this one)")
+    _settings_option(p)
     p.set_defaults(func=cmd_diff)
 
     p = commands.add_parser("run", help="crawl, then diff and report (a scheduled job)", epilog=EXIT_HELP)
-    p.add_argument("-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
-                   help="a Scrapy setting, as for scrapy crawl")
+    _settings_option(p)
     p.add_argument("-a", dest="arguments", action="append", type=_pair, default=[], metavar="NAME=VALUE",
                    help="a spider argument, as for scrapy crawl")
     p.add_argument("--resume", action="store_true", help="continue the run that was interrupted")
@@ -142,21 +174,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a government_facet id (repeatable; default: all eleven since 1993)")
     p.add_argument("--type", action="append", choices=["article", "speech"],
                    help="a content type (repeatable; default: article)")
-    p.add_argument("-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
-                   help="a Scrapy setting, as for scrapy crawl")
+    _settings_option(p)
     p.set_defaults(func=cmd_index)
 
     p = commands.add_parser("reparse", help="rebuild documents from archived responses, without network")
     p.add_argument("warcs", nargs="+", metavar="WARC", help="WARC files written by the crawl")
-    p.add_argument("--output", default="output", help="output folder (default: output)")
+    p.add_argument("--output", help="output folder (default: the OUTPUT_DIR setting)")
+    _settings_option(p)
     p.set_defaults(func=cmd_reparse)
 
     p = commands.add_parser("accept", help="write reviewed documents over their seeds")
     p.add_argument("urls", nargs="*", metavar="URL", help="entries to accept, by URL")
     p.add_argument("--all-changed", action="store_true", help="accept every changed entry")
     p.add_argument("--report", help="report folder (default: output/reports/latest)")
-    p.add_argument("--seeds", default="seeds", help="seeds folder, where new documents are added")
-    p.add_argument("--output", default="output", help="output folder")
+    p.add_argument("--seeds", help="seeds folder, where new documents are added (default: SEEDS_DIR)")
+    p.add_argument("--output", help="output folder (default: the OUTPUT_DIR setting)")
+    _settings_option(p)
     p.set_defaults(func=cmd_accept)
     return parser
 

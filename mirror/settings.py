@@ -12,6 +12,9 @@ OUTPUT_DIR = "output"
 # Fetch from this origin instead of https://www.beehive.govt.nz (a local
 # replica); documents, logs and stats still name the real site.
 MIRROR_ORIGIN = None
+# The run's id (default: made when the crawl starts; `mirror run` sets it
+# to resume a run into the same manifest and report).
+RUN_ID = None
 
 # Politeness: one request at a time, about one a second, slower when the
 # site slows down.
@@ -65,10 +68,12 @@ DOWNLOADER_MIDDLEWARES = {
     "mirror.crawl.browser.BrowserCookiesMiddleware": 700,
 }
 EXTENSIONS = {
+    # the run's id, its state database and its verdict: first, for the others
+    "mirror.crawl.context.RunContext": 400,
     "mirror.crawl.extensions.RunManifest": 500,
     "mirror.crawl.extensions.RevisitState": 505,
     "mirror.crawl.extensions.RunReport": 510,
-    "mirror.warc.files.WarcRecorder": 520,
+    "mirror.warc.recorder.WarcRecorder": 520,
 }
 # Conditional requests (If-None-Match / If-Modified-Since) from the state kept
 # under STATE_DIR (default OUTPUT_DIR/state) between runs.

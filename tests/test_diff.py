@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mirror.review.diff import (BLOCKED, CHANGED, FAILED, GONE, MOVED, NEW, SEED_INVALID, UNCHANGED, diff,
-                         exit_status, old_extractor_reason)
+from mirror.archive.seeds import SeedReader
+from mirror.review.diff import (BLOCKED, CHANGED, FAILED, GONE, MOVED, NEW, SEED_INVALID, UNCHANGED,
+                                exit_status, old_extractor_reason)
+from mirror.review.diff import diff as diff_seeds
 from mirror.archive.document import Document, render
-from mirror.review.manifest import ManifestWriter, Outcome, read_manifest
+from mirror.review.manifest import ManifestWriter, Record, read_manifest
 from mirror.archive.store import relative_path
 
 SITE = "https://www.beehive.govt.nz"
+
+
+def diff(paths, output_dir, manifest=None):
+    """The diff of the seeds at `paths`, read in this process."""
+    return diff_seeds(SeedReader(list(paths)).seed_set(), output_dir, manifest)
 
 
 def doc(slug: str, **fields) -> Document:
@@ -74,15 +81,15 @@ def test_manifest_outcomes_become_classes(tmp_path):
     put(out, doc("kept"))
     put(out, doc("elsewhere"))
     manifest = {
-        f"{SITE}/release/kept": Outcome(f"{SITE}/release/kept", "unchanged", f"{SITE}/release/kept", 200,
+        f"{SITE}/release/kept": Record(f"{SITE}/release/kept", "unchanged", f"{SITE}/release/kept", 200,
                                         relative_path(doc("kept"))),
-        f"{SITE}/release/gone404": Outcome(f"{SITE}/release/gone404", "failed", status=404, reason="http 404"),
-        f"{SITE}/release/gone410": Outcome(f"{SITE}/release/gone410", "failed", status=410, reason="http 410"),
-        f"{SITE}/release/moved": Outcome(f"{SITE}/release/moved", "written", f"{SITE}/release/elsewhere", 200,
+        f"{SITE}/release/gone404": Record(f"{SITE}/release/gone404", "failed", status=404, reason="http 404"),
+        f"{SITE}/release/gone410": Record(f"{SITE}/release/gone410", "failed", status=410, reason="http 410"),
+        f"{SITE}/release/moved": Record(f"{SITE}/release/moved", "written", f"{SITE}/release/elsewhere", 200,
                                          relative_path(doc("elsewhere"))),
-        f"{SITE}/release/walled": Outcome(f"{SITE}/release/walled", "blocked", status=200),
-        f"{SITE}/release/broken": Outcome(f"{SITE}/release/broken", "failed", status=500, reason="http 500"),
-        f"{SITE}/release/kainga": Outcome(f"{SITE}/release/kainga", "failed", status=404, reason="http 404"),
+        f"{SITE}/release/walled": Record(f"{SITE}/release/walled", "blocked", status=200),
+        f"{SITE}/release/broken": Record(f"{SITE}/release/broken", "failed", status=500, reason="http 500"),
+        f"{SITE}/release/kainga": Record(f"{SITE}/release/kainga", "failed", status=404, reason="http 404"),
     }
     result = diff(paths, str(out), manifest)
     entries = by_url(result)
@@ -131,8 +138,8 @@ def test_exit_status():
 def test_manifest_round_trip_and_torn_line(tmp_path):
     path = tmp_path / "m.jsonl"
     writer = ManifestWriter(path)
-    writer.write(Outcome(f"{SITE}/release/a", "written", output="releases/a.md"))
-    writer.write(Outcome(f"{SITE}/release/a", "unchanged", output="releases/a.md"))
+    writer.write(Record(f"{SITE}/release/a", "written", output="releases/a.md"))
+    writer.write(Record(f"{SITE}/release/a", "unchanged", output="releases/a.md"))
     writer.close()
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('{"url": "torn')
@@ -143,17 +150,17 @@ def test_manifest_round_trip_and_torn_line(tmp_path):
 def test_manifest_blank_and_foreign_lines_are_skipped_and_fields_kept(tmp_path):
     path = tmp_path / "m.jsonl"
     writer = ManifestWriter(path)
-    writer.write(Outcome(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True))
+    writer.write(Record(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True))
     writer.close()
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('\n[1, 2]\n{"not": "an outcome"}\n')
     writer = ManifestWriter(path)
-    writer.write(Outcome(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md", sha1="0" * 40))
+    writer.write(Record(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md", sha1="0" * 40))
     writer.close()
     outcomes = read_manifest(path)
     assert outcomes == {
-        f"{SITE}/release/a": Outcome(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True),
-        f"{SITE}/release/b": Outcome(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md",
+        f"{SITE}/release/a": Record(f"{SITE}/release/a", "failed", status=404, reason="http 404", discovered=True),
+        f"{SITE}/release/b": Record(f"{SITE}/release/b", "written", f"{SITE}/release/b", 200, "releases/b.md",
                                      sha1="0" * 40)}
     # the final URL is written only when it is not the URL requested
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if "release/" in line]
@@ -171,7 +178,7 @@ def _mixed_seeds(seeds, out):
         paths.append(put(seeds, d))
         fetched = replace(d, title="A new title") if n % 4 == 1 else d
         put(out, fetched)
-        manifest[d.url] = Outcome(d.url, "written", d.url, 200, relative_path(fetched),
+        manifest[d.url] = Record(d.url, "written", d.url, 200, relative_path(fetched),
                                   sha1=hashlib.sha1(render_doc(fetched).encode()).hexdigest())
     paths.append(put(seeds, doc("r0"), "again/r0.md"))            # a duplicate URL
     foreign = seeds / "foreign.md"                                # not canonical: parsed in full
@@ -182,7 +189,7 @@ def _mixed_seeds(seeds, out):
     (seeds / "outside.md").write_text(render(replace(doc("x"), url="https://example.org/x")), encoding="utf-8")
     walled = doc("walled")
     (seeds / "walled.md").write_bytes(render(walled).encode() + b"\xff tail")  # head fine, body not UTF-8
-    manifest[walled.url] = Outcome(walled.url, "blocked", status=200)
+    manifest[walled.url] = Record(walled.url, "blocked", status=200)
     paths += [str(seeds / "binary.md"), str(seeds / "outside.md"), str(seeds / "walled.md"),
               str(seeds / "missing.md")]
     return paths, manifest
@@ -194,14 +201,13 @@ def _as_json(result):
 
 
 def test_seeds_read_in_other_processes_give_the_same_diff(tmp_path):
-    from mirror.review.diff import SeedReader
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     paths, manifest = _mixed_seeds(seeds, out)
     for outcomes in (manifest, None):
         alone = diff(paths, str(out), outcomes)
         with SeedReader(paths, processes=2, min_seeds=1) as reader:
             assert reader._pool is not None  # the test is about the forked path
-            spread = diff(reader, str(out), outcomes)
+            spread = diff_seeds(reader.seed_set(), str(out), outcomes)
         assert _as_json(spread) == _as_json(alone)
         assert len(alone.unchanged) >= 8 and alone.duplicates == 1
     statuses = {e.seed.rsplit("/", 1)[-1]: (e.status, e.fields) for e in alone.entries}
@@ -221,7 +227,6 @@ def test_a_seed_whose_body_is_not_utf8_is_seed_invalid_not_a_crash(tmp_path):
 def test_a_seed_reader_in_a_threaded_process_reads_in_place(tmp_path):
     import threading
 
-    from mirror.review.diff import SeedReader
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
@@ -242,14 +247,13 @@ def _die(paths):
 def test_a_seed_reading_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch):
     from concurrent.futures.process import BrokenProcessPool
 
-    import mirror.review.diff
-    from mirror.review.diff import SeedReader
+    import mirror.archive.seeds
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     paths, manifest = _mixed_seeds(seeds, out)
     alone = diff(paths, str(out), manifest)
-    monkeypatch.setattr(mirror.review.diff, "scan_slice", _die)  # forked processes see the patch
+    monkeypatch.setattr(mirror.archive.seeds, "read_slice", _die)  # forked processes see the patch
     with SeedReader(paths, processes=2, min_seeds=1) as reader:
-        spread = diff(reader, str(out), manifest)
+        spread = diff_seeds(reader.seed_set(), str(out), manifest)
         assert all(isinstance(future.exception(), BrokenProcessPool) for _, future in reader._slices)
     assert _as_json(spread) == _as_json(alone)
 
@@ -268,7 +272,7 @@ def test_mirror_diff_command_gives_one_answer_whatever_its_processes(tmp_path):
         put(seeds, d)
         fetched = replace(d, body="A changed body.") if n % 300 == 7 else d
         put(out, fetched)
-        writer.write(Outcome(d.url, "written", d.url, 200, relative_path(fetched),
+        writer.write(Record(d.url, "written", d.url, 200, relative_path(fetched),
                              sha1=hashlib.sha1(render(fetched).encode()).hexdigest()))
     writer.close()
     reports = []

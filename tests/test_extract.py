@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mirror.site.extract import BlockedPage, extract, is_block_page, page_selector, text_date, utc_date
+from mirror.site.dates import text_date, utc_date
+from mirror.site.extract import BlockedPage, extract, is_block_page, page_selector
 from mirror.testing.pagebuild import Page, build_block_page, build_page
 
 from .conftest import shared_path

@@ -7,9 +7,14 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from mirror.site import page as page_module
-from mirror.site.page import BLOCKED, BROKEN, EMPTY, page_text, store_page, store_response
+from mirror.site.page import page_text, store_page, store_response
+from mirror.outcomes import NoDocument
+
+BLOCKED, BROKEN, EMPTY = NoDocument.BLOCKED, NoDocument.BROKEN, NoDocument.EMPTY
 from mirror.testing.pagebuild import Page, build_block_page, build_page
-from mirror.archive.store import WRITTEN
+from mirror.outcomes import Outcome
+
+WRITTEN = Outcome.WRITTEN
 
 SITE = "https://www.beehive.govt.nz"
 URL = f"{SITE}/release/wetland-grants-announced"

@@ -360,7 +360,7 @@ def test_transliterated_url_modes(tmp_path, mode):
         server.close()
 
 
-# Real addresses keep every non-ASCII character (SITE.md): macrons, curly
+# Real addresses keep every non-ASCII character (docs/site.md): macrons, curly
 # quotes, U+200B runs, a trailing U+00A0.  Invented slugs of that shape.
 ODD_ADDRESSES = {
     "macron": "/release/ng%C4%81-invented-%E2%80%98kaupapa%E2%80%99-r%C5%8Dpu",

@@ -3,7 +3,10 @@ import os
 import pytest
 
 from mirror.archive.document import Document, parse
-from mirror.archive.store import UNCHANGED, WRITTEN, UnsafePath, atomic_write, relative_path, write_document
+from mirror.archive.store import UnsafePath, atomic_write, relative_path, write_document
+from mirror.outcomes import Outcome
+
+WRITTEN, UNCHANGED = Outcome.WRITTEN, Outcome.UNCHANGED
 
 SITE = "https://www.beehive.govt.nz"
 

@@ -423,7 +423,7 @@ def test_304_from_the_replica_through_the_recorder(replica, tmp_path):
 
     from scrapy.http import Headers, Request, Response
 
-    from mirror.warc.files import exchange_of
+    from mirror.warc.recorder import exchange_of
 
     replica.add("plain", PAGES["plain"])
     etag = '"' + hashlib.sha1((replica.folder / "plain.html").read_bytes()).hexdigest()[:20] + '"'

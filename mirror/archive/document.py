@@ -1,7 +1,7 @@
 """The archive format: one release as a `Document`, read and written byte-exactly.
 
 Every file the mirror reads (seeds) or writes (output) goes through `parse`
-and `render`.  The canonical layout is fixed (FORMAT.md): keys in a set order,
+and `render`.  The canonical layout is fixed (docs/format.md): keys in a set order,
 a Go-quoted title, list items written raw and unquoted.  Because raw items
 such as ``Māori Crown Relations: Te Arawhiti`` are not valid YAML strings,
 the reader is a line reader for this layout; only headers it does not
@@ -59,7 +59,7 @@ def normalise(doc: Document) -> Document:
 
 
 def holds_a_release(doc: Document | None) -> bool:
-    """A page with neither title nor body is not a release (SITE.md)."""
+    """A page with neither title nor body is not a release (docs/site.md)."""
     return doc is not None and bool(doc.title or doc.body)
 
 
@@ -240,18 +240,20 @@ def _items(block: str | None) -> tuple[str, ...]:
     return tuple(line[4:] for line in block[:-1].split("\n")) if block else ()
 
 
-_HEAD = re.compile(rb'---\ntitle: ".*"\ndate: (\d{4}-\d{2}-\d{2})\nurl: (.*)\n')
+_HEAD = re.compile(rb'---\ntitle: "(.*)"\ndate: (\d{4}-\d{2}-\d{2})\nurl: (.*)\n')
 
 
-def read_head(data: bytes) -> tuple[str, str] | None:
-    """(date, url) of a canonical file's bytes, without decoding or reading
-    the rest; None when the file does not start the canonical way."""
+def read_head(data: bytes) -> tuple[str, str, str] | None:
+    """(title, date, url) of a canonical file's bytes, without decoding or
+    reading the rest; None when the file does not start the canonical way."""
     m = _HEAD.match(data)
     if not m:
         return None
     try:
-        return m.group(1).decode("ascii"), m.group(2).decode("utf-8")
-    except UnicodeDecodeError:
+        quoted = m.group(1).decode("utf-8")
+        return (go_unquote(f'"{quoted}"') if "\\" in quoted else quoted,
+                m.group(2).decode("ascii"), m.group(3).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
         return None
 
 

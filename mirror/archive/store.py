@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mirror.archive.document import Document, render
+from mirror.outcomes import Outcome
 from mirror.archive.urls import archive_id, kind_of
 
-WRITTEN = "written"
-UNCHANGED = "unchanged"
 _FOLDERS = {"release": "releases", "speech": "speeches"}
 
 
@@ -92,6 +91,34 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+# 64 KiB holds nearly every archive file; a 1 MiB request buffer is above
+# malloc's mmap threshold, and mapping and faulting it in for every file
+# cost five times the read itself.
+_CHUNK = 1 << 16
+
+
+def read_bytes(path: str) -> bytes | None:
+    """A file's bytes, or None when it cannot be read.  os-level calls:
+    about twice as fast as open() for the tens of thousands of small files
+    a diff reads."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, _CHUNK)
+        if len(data) < _CHUNK:
+            return data  # a short read of a regular file is its end: one call for most files
+        chunks = [data]
+        while chunk := os.read(fd, _CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
@@ -134,7 +161,7 @@ def same_bytes(path: Path, data: bytes) -> bool:
 
 class Written(NamedTuple):
     path: str       # relative to the output folder
-    outcome: str    # WRITTEN or UNCHANGED
+    outcome: Outcome  # WRITTEN or UNCHANGED
     sha1: str       # digest of the document's bytes, for the run manifest
     size: int       # the document's length in bytes: a cheap first check of the file later
 
@@ -146,6 +173,6 @@ def write_document(root: str | os.PathLike, doc: Document) -> Written:
     data = render(doc).encode("utf-8")
     digest = hashlib.sha1(data).hexdigest()
     if same_bytes(target, data):
-        return Written(relative, UNCHANGED, digest, len(data))
+        return Written(relative, Outcome.UNCHANGED, digest, len(data))
     atomic_write(target, data)
-    return Written(relative, WRITTEN, digest, len(data))
+    return Written(relative, Outcome.WRITTEN, digest, len(data))

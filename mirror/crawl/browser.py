@@ -60,7 +60,7 @@ _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable
 
 def browser_executable(settings) -> str | None:
     """BROWSER_EXECUTABLE, or the first Chromium found on PATH."""
-    named = settings.get("BROWSER_EXECUTABLE")
+    named = settings["BROWSER_EXECUTABLE"]
     if named:
         return shutil.which(named) or None
     return next(filter(None, map(shutil.which, _NAMES)), None)
@@ -68,7 +68,7 @@ def browser_executable(settings) -> str | None:
 
 def browser_mode(settings) -> str:
     """BROWSER_FETCH as it can be honoured here: `never` when no browser is found."""
-    mode = (settings.get("BROWSER_FETCH") or "auto").lower()
+    mode = settings["BROWSER_FETCH"].lower()
     if mode not in MODES:
         raise ValueError(f"BROWSER_FETCH must be one of {', '.join(MODES)}, not {mode!r}")
     if mode != "never" and browser_executable(settings) is None:
@@ -99,7 +99,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
         self.pass_timeout = settings.getfloat("BROWSER_PASS_TIMEOUT")
         self.fetch_timeout = (settings.getfloat("BROWSER_FETCH_TIMEOUT")
                               or 2 * settings.getfloat("DOWNLOAD_TIMEOUT") + self.pass_timeout)
-        self.user_agent = settings.get("USER_AGENT")
+        self.user_agent = settings["USER_AGENT"]
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         self.config.browser_type_name = "chromium"
         self.config.launch_options = {

@@ -1,5 +1,6 @@
-"""Extensions: the run manifest, the run summary, and the diff report that
-ends every crawl with its exit verdict."""
+"""Extensions: the run manifest, the state kept for the next runs, and the
+run report that ends every crawl with its verdict.  The run's id, state
+database and verdict belong to its context (`crawl.context.RunContext`)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,17 @@ from datetime import datetime, timezone
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
-from mirror.review import diff as diffing
-from mirror.site.candidates import is_own_address
-from mirror.crawl.commands.crawl import EXIT_STAT
-from mirror.review.manifest import BLOCKED, DROPPED, FAILED, NOT_MODIFIED, ManifestWriter, Outcome, read_manifest
-from mirror.outcomes import WRITE_ERROR
+from mirror.crawl.context import RunContext
+from mirror.crawl.items import Stored
 from mirror.crawl.siteindex import SiteIndex, index_path
-from mirror.crawl.state import state_dir, state_of
-from mirror.review.report import summary_line, write_reports
-from mirror.review.runs import manifest_path, new_run_id, point_latest, run_dir
+from mirror.outcomes import HAS_DOCUMENT, Exit, NoDocument, Outcome
+from mirror.review import diff as diffing
+from mirror.review.manifest import ManifestWriter, read_manifest
+from mirror.review.report import publish, summary_line
+from mirror.review.runs import manifest_path
+from mirror.site.candidates import is_own_address
 
 logger = logging.getLogger(__name__)
-
-OK, REVIEW, UNTRUSTED = 0, 1, 2
-RUN_ID_STAT = "mirror/run_id"
-
-
-def run_id_of(crawler) -> str:
-    """The run's id: the RUN_ID setting, or one made when the crawl starts."""
-    run_id = crawler.stats.get_value(RUN_ID_STAT)
-    if not run_id:
-        run_id = crawler.settings.get("RUN_ID") or new_run_id()
-        crawler.stats.set_value(RUN_ID_STAT, run_id)
-    return run_id
 
 
 def _by_reason(stats: dict, prefix: str) -> dict[str, int]:
@@ -52,23 +41,24 @@ def run_summary(stats: dict) -> dict:
         "unchanged on disk": stats.get("mirror/unchanged", 0),
         "dropped": _by_reason(stats, "mirror/dropped/"),
         "failed": _by_reason(stats, "mirror/failed/"),
+        "gone answers": stats.get("mirror/gone_answers", 0),
         "responses": {status: stats.get(f"mirror/http/{status}", 0) for status in (200, 304)},
         "bytes received": stats.get("downloader/response_bytes", 0),
     }
 
 
-def crawl_status(summary: dict, finish_reason: str | None) -> int:
+def crawl_status(summary: dict, finish_reason: str | None) -> Exit:
     """UNTRUSTED when the crawl did not finish, a document could not be
     written, or most requests got no page."""
-    if finish_reason != "finished" or summary["dropped"].get(WRITE_ERROR):
-        return UNTRUSTED
+    if finish_reason != "finished" or summary["dropped"].get(NoDocument.WRITE_ERROR):
+        return Exit.UNTRUSTED
     requested = summary["requested"]
     # 404 and 410 are the site's answer (gone), not a failure to hear it.
-    unanswered = (sum(n for why, n in summary["failed"].items() if why not in ("http 404", "http 410"))
-                  + summary["dropped"].get("blocked", 0))
+    unanswered = (sum(summary["failed"].values()) - summary["gone answers"]
+                  + summary["dropped"].get(NoDocument.BLOCKED, 0))
     if requested and unanswered * 2 > requested:
-        return UNTRUSTED
-    return OK
+        return Exit.UNTRUSTED
+    return Exit.OK
 
 
 def format_summary(summary: dict) -> str:
@@ -100,11 +90,12 @@ class _SignalExtension:
 class RunManifest(_SignalExtension):
     """Writes one manifest line per outcome, as the items come."""
 
-    SIGNALS = ("spider_opened", "item_scraped", "item_dropped", "spider_closed")
+    SIGNALS = ("spider_opened", "item_scraped", "spider_closed")
     writer = None
 
     def spider_opened(self, spider):
-        path = manifest_path(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id_of(self.crawler))
+        context = RunContext.of(self.crawler)
+        path = manifest_path(context.output_dir, context.run_id)
         try:
             self.writer = ManifestWriter(path)
         except OSError as exc:
@@ -114,68 +105,38 @@ class RunManifest(_SignalExtension):
             return
         self.crawler.stats.set_value("mirror/manifest", str(path))
 
-    def item_scraped(self, item, response, spider):
-        if self.writer is None:
-            return
-        self.writer.write(Outcome(item.url, item.outcome, item.final_url, item.status, item.output_path,
-                                  seed=item.seed_path, discovered=item.discovered, sha1=item.sha1,
-                                  tried=item.tried, browser=item.browser, repaired=item.repaired))
-
-    def item_dropped(self, item, response, exception, spider):
-        if self.writer is None:
-            return
-        outcome = item.outcome or (FAILED if item.failure else BLOCKED if item.blocked else DROPPED)
-        self.writer.write(Outcome(item.url, outcome, item.final_url, item.status,
-                                  reason=item.detail or item.failure or item.reason or str(exception),
-                                  seed=item.seed_path, discovered=item.discovered, tried=item.tried,
-                                  browser=item.browser))
+    def item_scraped(self, item: Stored, response, spider):
+        if self.writer is not None:
+            self.writer.write(item.record)
 
     def spider_closed(self, spider, reason):
         if self.writer:
             self.writer.close()
 
 
-def address_to_remember(item) -> str:
+def address_to_remember(record) -> str:
     """Where to ask for the seed's release next time: where it answered, or,
     when a redirect led to another release, the address asked (so that the
     redirect is seen again, and its end noticed)."""
-    asked = item.tried[-1] if item.tried else item.url
-    return item.final_url if is_own_address(item.url, asked, item.final_url) else asked
+    asked = record.tried[-1] if record.tried else record.url
+    return record.final_url if is_own_address(record.url, asked, record.final_url) else asked
 
 
 class RevisitState(_SignalExtension):
     """Keeps, per URL, the validators and document of its last full fetch and
-    when the site last answered for it (state.py), for the next runs."""
+    when the site last answered for it (crawl/state.py), for the next runs."""
 
-    SIGNALS = ("item_scraped", "item_dropped", "spider_closed")
+    SIGNALS = ("item_scraped",)
 
-    def item_scraped(self, item, response, spider):
-        state = state_of(self.crawler)
-        if item.outcome == NOT_MODIFIED:
-            state.mark_checked(item.url)
-        else:
-            state.remember(item.url, etag=item.etag, last_modified=item.last_modified,
-                           output=item.output_path, sha1=item.sha1, address=address_to_remember(item),
-                           size=item.size)
-
-    def item_dropped(self, item, response, exception, spider):
-        if item.status in (404, 410):
-            state_of(self.crawler).mark_checked(item.url)  # an answer too: gone
-
-    def spider_closed(self, spider, reason):
-        state_of(self.crawler).close()
-
-
-def missing_in_index(settings, seed_set) -> dict | None:
-    """What the site index lists and no seed has, when there is an index."""
-    index = SiteIndex.open_existing(index_path(state_dir(settings)))
-    if index is None:
-        return None
-    try:
-        seed_urls = {seed.url for seed in seed_set.seeds} | {dropped.url for dropped, _ in seed_set.duplicates}
-        return diffing.missing_from_archive(index.entries(), seed_urls)
-    finally:
-        index.close()
+    def item_scraped(self, item: Stored, response, spider):
+        state, record = RunContext.of(self.crawler).state, item.record
+        if record.outcome == Outcome.NOT_MODIFIED:
+            state.mark_checked(record.url)
+        elif record.outcome in HAS_DOCUMENT:
+            state.remember(record.url, etag=item.etag, last_modified=item.last_modified, output=record.output,
+                           sha1=record.sha1, address=address_to_remember(record), size=item.size)
+        elif record.outcome == Outcome.MOVED or record.status in (404, 410):
+            state.mark_checked(record.url)  # an answer too: moved, or gone
 
 
 class RunReport(_SignalExtension):
@@ -186,36 +147,42 @@ class RunReport(_SignalExtension):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.diff_enabled = crawler.settings.getbool("MIRROR_DIFF_ENABLED", True)
+        self.diff_enabled = crawler.settings.getbool("MIRROR_DIFF_ENABLED")
 
     def spider_closed(self, spider, reason):
-        stats = self.crawler.stats
-        summary = run_summary(stats.get_stats())
+        context = RunContext.of(self.crawler)
+        summary = run_summary(self.crawler.stats.get_stats())
         status = crawl_status(summary, reason)
         logger.info("mirror summary: %s", format_summary(summary))
         seed_set = getattr(spider, "seed_set", None)
         if self.diff_enabled and seed_set is not None:
-            status = max(status, self.report(spider, seed_set, summary, reason))
-        stats.set_value(EXIT_STAT, status)
-        if status == UNTRUSTED:
+            status = max(status, self.report(context, spider, seed_set, summary, reason))
+        context.verdict(status)
+        if status == Exit.UNTRUSTED:
             logger.error("this run cannot be trusted: %s", reason if reason != "finished"
                          else "most requests got no page (see failed and dropped above)")
 
-    def report(self, spider, seed_set, summary: dict, reason: str) -> int:
-        settings = self.crawler.settings
-        output_dir = settings.get("OUTPUT_DIR", "output")
-        run_id = run_id_of(self.crawler)
-        manifest_file = manifest_path(output_dir, run_id)
+    def missing(self, context: RunContext, seed_set) -> dict | None:
+        """What the site index lists and no seed has, when there is an index."""
+        index = SiteIndex.open_existing(index_path(context.state_dir))
+        if index is None:
+            return None
+        try:
+            return diffing.missing_from_archive(index.entries(), seed_set.urls())
+        finally:
+            index.close()
+
+    def report(self, context: RunContext, spider, seed_set, summary: dict, reason: str) -> Exit:
+        output_dir = str(context.output_dir)
+        manifest_file = manifest_path(output_dir, context.run_id)
         manifest = read_manifest(manifest_file) if manifest_file.exists() else {}
-        result = diffing.diff([seed.path for seed in seed_set.seeds if seed.path], output_dir, manifest,
-                              known_bad=[(bad.path, bad.reason) for bad in seed_set.bad])
-        result.duplicates = len(seed_set.duplicates)
+        result = diffing.diff(seed_set, output_dir, manifest)
         if getattr(spider, "covers_all_seeds", False):
-            result.missing = missing_in_index(settings, seed_set)
+            result.missing = self.missing(context, seed_set)
         started = self.crawler.stats.get_value("start_time")
-        run = {"id": run_id, "started": started.isoformat() if started else None,
+        run = {"id": context.run_id, "started": started.isoformat() if started else None,
                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "finish_reason": reason, "seeds": settings.get("SEEDS_DIR", "seeds"), "output": output_dir,
+               "finish_reason": reason, "seeds": self.crawler.settings["SEEDS_DIR"], "output": output_dir,
                "manifest": str(manifest_file), "not_checked": result.not_checked,
                "duplicates": result.duplicates, "crawl": summary,
                # documents found damaged on disk and written again from the page
@@ -224,14 +191,12 @@ class RunReport(_SignalExtension):
         line = f"mirror diff: {summary_line(result)}"
         logger.info(line)
         try:
-            reports = write_reports(result, run, run_dir(output_dir, run_id))
-            point_latest(output_dir, run_id)
+            reports = publish(result, run, output_dir)
         except OSError as exc:
             # The verdict stands without its report: say once why there is none.
-            logger.error("the report cannot be written under %s: %s", run_dir(output_dir, run_id),
-                         exc.strerror or exc)
+            logger.error("the report cannot be written under %s: %s", output_dir, exc.strerror or exc)
             print(f"{line}\nreport: not written ({exc.strerror or exc})", flush=True)
-            return max(status, UNTRUSTED)
+            return max(status, Exit.UNTRUSTED)
         logger.info("report: %s", reports["html"])
         print(f"{line}\nreport: {reports['html']}", flush=True)
         return status

@@ -20,7 +20,7 @@ from mirror.site.origin import from_origin, to_origin
 class ReplicaDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.origin = crawler.settings.get("MIRROR_ORIGIN") or None
+        self.origin = crawler.settings["MIRROR_ORIGIN"] or None
 
     async def download_request(self, request):
         if not self.origin or not is_site_url(request.url):

@@ -1,29 +1,52 @@
-"""What the spider hands to the pipelines: the outcome of one release URL."""
+"""What the spider hands the pipeline, and what the pipeline makes of it.
+
+`Fetched` is the input: one release URL's answer, or why there is none.
+`Stored` is the output: the manifest's record of the outcome the pipeline
+decided, and what the next run must remember of the page.  The extensions
+record the output as given; nothing works an outcome out again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mirror.review.manifest import Record
+
 
 @dataclass
-class ReleaseItem:
-    url: str                      # the real URL requested (the seed's)
-    final_url: str                # the real URL answered, after redirects
-    status: int                   # HTTP status of the final response
-    body: bytes = field(default=b"", repr=False)  # the page as fetched, until it is stored
-    encoding: str = ""            # the body's encoding, as Scrapy's response.encoding
-    blocked: bool = False         # the bot wall answered instead
-    failure: str = ""             # why nothing was fetched ("" when fetched): short, one of a few
-    detail: str = ""              # the failure as the manifest says it, when it says more
+class Fetched:
+    url: str                      # the URL asked for: the seed's (archive form), or a listed address
+    final_url: str                # the real URL that answered, after redirects
+    status: int                   # HTTP status of the final response (0: none)
     seed_path: str = ""           # the seed file that asked for `url`
-    discovered: bool = False      # found on listings or feeds, not in seeds
-    output_path: str = ""         # set by the writer: where the document lives
-    outcome: str = ""             # set by the writer: written or unchanged
-    sha1: str = ""                # set by the writer: digest of the document's bytes
-    size: int = -1                # set by the writer: the document's length in bytes
-    repaired: bool = False        # the document on disk was found damaged, and fetched in full
-    etag: str = ""                # the page's validators, for the next run's
-    last_modified: str = ""       # conditional request
-    reason: str = ""              # set when a pipeline drops the item: why
+    discovered: bool = False      # found on listings, feeds or the site index, not in seeds
     tried: tuple[str, ...] = ()   # the addresses asked for `url`, in order (the last one answered)
     browser: bool = False         # the answer came through the browser
+    repaired: bool = False        # the document on disk was damaged: this fetch writes it again
+    body: bytes = field(default=b"", repr=False)  # the page as fetched, until it is stored
+    encoding: str = ""            # the body's encoding, as Scrapy's response.encoding
+    etag: str = ""                # the page's validators, for the next run's conditional request
+    last_modified: str = ""
+    known: tuple[str, str] | None = None  # a 304: (output, sha1) of the document that stands for the page
+    failure: str = ""             # why nothing was fetched: short, one of a few (a stat's name)
+    detail: str = ""              # the failure as the manifest says it, when it says more
+    walled: bool = False          # the wall answered and the run stopped before asking again
+
+    @property
+    def asked(self) -> str:
+        """The address whose answer this is (before any redirect)."""
+        return self.tried[-1] if self.tried else self.url
+
+    def record(self, outcome, **fields) -> Record:
+        """The manifest's record of this answer with `outcome`."""
+        return Record(self.url, outcome, self.final_url, self.status, seed=self.seed_path,
+                      discovered=self.discovered, tried=self.tried, browser=self.browser, repaired=self.repaired,
+                      **fields)
+
+
+@dataclass
+class Stored:
+    record: Record                # the outcome, as the manifest writes it
+    etag: str = ""                # what the next run remembers of the page
+    last_modified: str = ""
+    size: int = -1                # the document's length in bytes (-1: none written)

@@ -16,8 +16,9 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
-from mirror.crawl.commands.crawl import UNTRUSTED, crawl_exit_status
-from mirror.crawl.runlock import BUSY, lock_path, run_lock
+from mirror.crawl.context import exit_status_of
+from mirror.crawl.runlock import lock_path, run_lock
+from mirror.outcomes import Exit
 from mirror.review.runs import new_run_id
 from mirror.crawl.state import state_dir
 
@@ -54,55 +55,60 @@ def prepare_job(job: Path, resume: bool) -> str | None:
     return run_id
 
 
+def _busy(command: str, holder: str, settings) -> Exit:
+    print(f"{command}: another run is active (pid {holder or '?'} holds {lock_path(state_dir(settings))})")
+    return Exit.BUSY
+
+
+def _run(spider: str, settings, spider_args: dict, command: str):
+    """Run `spider` (the caller holds the run lock): (crawler, None) when it
+    ran, (None, exit status) when it could not start."""
+    process = CrawlerProcess(settings)
+    try:
+        crawler = process.create_crawler(spider)
+        process.crawl(crawler, **spider_args)
+        process.start()
+    except Exception as exc:  # noqa: BLE001 - a crawl that cannot start cannot be trusted
+        logger.error("%s could not run: %s", command, exc)
+        return None, Exit.UNTRUSTED
+    return crawler, None
+
+
 def run_index(overrides: list[tuple[str, str]], spider_args: dict[str, str]) -> int:
     """`mirror index`: the site search into the site index, under the run
     lock (an index run and a crawl share the state folder)."""
     settings = crawl_settings(overrides)
-    folder = state_dir(settings)
-    with run_lock(lock_path(folder)) as (lock, holder):
+    with run_lock(lock_path(state_dir(settings))) as (lock, holder):
         if lock is None:
-            print(f"mirror index: another run is active (pid {holder or '?'} holds {folder / 'run.lock'})")
-            return BUSY
-        process = CrawlerProcess(settings)
-        try:
-            crawler = process.create_crawler("index")
-            process.crawl(crawler, **spider_args)
-            process.start()
-        except Exception as exc:  # noqa: BLE001 - an index that cannot start cannot be trusted
-            logger.error("the index could not run: %s", exc)
-            return UNTRUSTED
-        stats = crawler.stats.get_stats()
-        print(f"mirror index: {stats.get('mirror/index/pages', 0)} pages read, "
-              f"{stats.get('mirror/index/new', 0)} new addresses, {stats.get('mirror/index/size', 0)} in the index"
-              + (f", {stats['mirror/index/failed']} listing pages failed" if stats.get("mirror/index/failed") else ""),
-              flush=True)
-        return crawl_exit_status(crawler)
+            return _busy("mirror index", holder, settings)
+        crawler, failed = _run("index", settings, spider_args, "mirror index")
+    if crawler is None:
+        return failed
+    stats = crawler.stats.get_stats()
+    print(f"mirror index: {stats.get('mirror/index/pages', 0)} pages read, "
+          f"{stats.get('mirror/index/new', 0)} new addresses, {stats.get('mirror/index/size', 0)} in the index"
+          + (f", {stats['mirror/index/failed']} listing pages failed" if stats.get("mirror/index/failed") else ""),
+          flush=True)
+    return exit_status_of(crawler)
 
 
 def run_crawl(overrides: list[tuple[str, str]], spider_args: list[tuple[str, str]], resume: bool = False) -> int:
     """Crawl (the diff and reports run as the spider closes); the exit status
     is the run's verdict: 0 nothing to review, 1 review, 2 untrusted, 3 busy."""
     settings = crawl_settings(overrides)
-    folder = state_dir(settings)
-    with run_lock(lock_path(folder)) as (lock, holder):
+    job = state_dir(settings) / "job"
+    with run_lock(lock_path(state_dir(settings))) as (lock, holder):
         if lock is None:
-            print(f"mirror run: another run is active (pid {holder or '?'} holds {folder / 'run.lock'})")
-            return BUSY
-        job = folder / "job"
+            return _busy("mirror run", holder, settings)
         run_id = prepare_job(job, resume)
         if run_id is None:
             print(f"mirror run: nothing to resume in {job}")
-            return UNTRUSTED
+            return Exit.UNTRUSTED
         settings.set("RUN_ID", run_id, priority="cmdline")
         settings.set("JOBDIR", str(job / "scrapy"), priority="cmdline")
-        process = CrawlerProcess(settings)
-        try:
-            crawler = process.create_crawler("releases")
-            process.crawl(crawler, **dict(spider_args))
-            process.start()
-        except Exception as exc:  # a crawl that cannot start cannot be trusted
-            logger.error("the crawl could not run: %s", exc)
-            return UNTRUSTED
+        crawler, failed = _run("releases", settings, dict(spider_args), "mirror run")
+        if crawler is None:
+            return failed
         if crawler.stats.get_value("finish_reason") == "finished":
             shutil.rmtree(job, ignore_errors=True)  # done: nothing left to resume
-        return crawl_exit_status(crawler)
+    return exit_status_of(crawler)

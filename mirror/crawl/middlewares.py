@@ -14,7 +14,7 @@ from mirror.site.wall import looks_blocked
 from mirror.crawl.failures import STOPPED, LeftTheSite
 from mirror.archive.urls import is_site_url
 from mirror.crawl.browser import BROWSER, browser_mode
-from mirror.crawl.state import state_of
+from mirror.crawl.context import RunContext
 from mirror.archive.store import intact
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,11 @@ class ConditionalRequestsMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.output_dir = crawler.settings.get("OUTPUT_DIR", "output")
+        self.output_dir = crawler.settings["OUTPUT_DIR"]
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("CONDITIONAL_REQUESTS", True):
+        if not crawler.settings.getbool("CONDITIONAL_REQUESTS"):
             raise NotConfigured
         return cls(crawler)
 
@@ -46,7 +46,7 @@ class ConditionalRequestsMiddleware:
         if not request.meta.get(RELEASE) or b"If-None-Match" in request.headers:
             return None
         seed_url = request.meta[RELEASE]
-        known = state_of(self.crawler).get(seed_url)
+        known = RunContext.of(self.crawler).state.get(seed_url)
         if known is None or not known.output or not (known.etag or known.last_modified):
             return None
         if (known.address or seed_url) != request.url:
@@ -99,10 +99,10 @@ class BotWallMiddleware:
     def __init__(self, crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.retries = settings.getint("BOTWALL_RETRIES", 2)
-        self.backoff = settings.getfloat("BOTWALL_BACKOFF", 30.0)
-        self.min_answers = settings.getint("BOTWALL_MIN_ANSWERS", 10)
-        self.max_share = settings.getfloat("BOTWALL_MAX_SHARE", 0.5)
+        self.retries = settings.getint("BOTWALL_RETRIES")
+        self.backoff = settings.getfloat("BOTWALL_BACKOFF")
+        self.min_answers = settings.getint("BOTWALL_MIN_ANSWERS")
+        self.max_share = settings.getfloat("BOTWALL_MAX_SHARE")
         self.answers = self.walls = 0
         self.pauses = 0            # pauses in a row that ended in the wall (or the one under way)
         self.walled: set[str] = set()  # the pages the wall answered since a request last passed
@@ -117,7 +117,7 @@ class BotWallMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        wanted = (crawler.settings.get("BROWSER_FETCH") or "auto").lower()
+        wanted = crawler.settings["BROWSER_FETCH"].lower()
         if wanted != "never" and browser_mode(crawler.settings) == "never":
             logger.warning("no browser found (BROWSER_EXECUTABLE, or chromium on PATH): the browser path is "
                            "off, and the bot wall can only be waited out")

@@ -1,33 +1,34 @@
-"""The item pipeline: each release URL's outcome → its document, or the
-reason there is none."""
+"""The item pipeline: each release URL's answer (`Fetched`) → its outcome
+and document (`Stored`)."""
 
 from __future__ import annotations
 
 import logging
 
-from scrapy.exceptions import DropItem
-
-from mirror.site.candidates import own_archive_urls
-from mirror.review.manifest import BLOCKED, MOVED_AWAY, NOT_MODIFIED
-from mirror.outcomes import OTHER_RELEASE
 from mirror.archive.store import sweep_temporary
+from mirror.crawl.items import Fetched, Stored
 from mirror.crawl.workers import WorkerExited, WorkerPool
+from mirror.outcomes import NoDocument, Outcome
+from mirror.site.candidates import own_archive_urls
 
 logger = logging.getLogger(__name__)
 
 # Named, not imported: with worker processes, the crawl's own process never
 # loads the extraction code (a tenth of a second of imports).
 STORE_RESPONSE = "mirror.site.page:store_response"
+# The site's answer that it has no such page: the release is gone, not unheard.
+GONE_STATUSES = (404, 410)
 
 
 class StorePipeline:
-    """Each outcome of a release URL, in order: a failed fetch is dropped
-    with its reason, a 304 goes on as it is (the document on disk stands for
-    the page), and a page becomes its document under OUTPUT_DIR
-    (page.store_response: decoding, block check, extraction, validation,
-    normalisation, atomic write), in this process or, with
+    """Decides what each answer comes to, in order: a failed fetch is
+    `failed` with its reason, a 304 is `not modified` (the document on disk
+    stands for the page), and a page becomes its document under OUTPUT_DIR
+    (`site.page.store_response`: decoding, block check, extraction,
+    validation, normalisation, atomic write), in this process or, with
     EXTRACT_PROCESSES > 0, in that many worker processes, leaving the
-    crawl's own process to the network.
+    crawl's own process to the network.  Every answer comes out as one
+    `Stored` item; none is dropped, so each is logged once, in one line.
 
     One pipeline, not one a step: Scrapy spends some 0.1 ms an item on
     each pipeline it passes through, as much as the checks themselves.
@@ -35,8 +36,8 @@ class StorePipeline:
 
     def __init__(self, crawler):
         self.stats = crawler.stats
-        self.output_dir = crawler.settings.get("OUTPUT_DIR", "output")
-        self.processes = crawler.settings.getint("EXTRACT_PROCESSES", 0)
+        self.output_dir = crawler.settings["OUTPUT_DIR"]
+        self.processes = crawler.settings.getint("EXTRACT_PROCESSES")
         self.pool = None
         self.store_here = None
 
@@ -60,45 +61,48 @@ class StorePipeline:
         if self.pool is not None:
             self.pool.close()
 
-    def drop(self, item, stat: str, reason: str):
-        """Drop `item`, saying why in the log, the stats and the item itself."""
-        item.reason = reason
+    def without_document(self, item: Fetched, outcome: Outcome, stat: str, reason: str) -> Stored:
+        """An outcome with no document: counted, logged in one line, recorded."""
         self.stats.inc_value(stat)
-        raise DropItem(f"{item.url}: {reason}")
+        logger.warning("%s: %s: %s", item.url, outcome, reason)
+        return Stored(item.record(outcome, reason=reason))
 
-    async def process_item(self, item):
+    async def process_item(self, item: Fetched) -> Stored:
         if item.failure:
-            self.drop(item, f"mirror/failed/{item.failure}", f"fetch failed: {item.detail or item.failure}")
-        if item.blocked:
-            self.drop(item, "mirror/dropped/blocked", item.reason)
+            if item.status in GONE_STATUSES:
+                self.stats.inc_value("mirror/gone_answers")
+            return self.without_document(item, Outcome.FAILED, f"mirror/failed/{item.failure}",
+                                         item.detail or item.failure)
+        if item.walled:
+            return self.without_document(item, Outcome.BLOCKED, f"mirror/dropped/{NoDocument.BLOCKED}",
+                                         "the bot wall answered instead of the page")
         self.stats.inc_value("mirror/fetched")
-        if item.outcome == NOT_MODIFIED:
+        if item.known is not None:  # 304
             self.stats.inc_value("mirror/not_modified")
-            return item
+            output, sha1 = item.known
+            return Stored(item.record(Outcome.NOT_MODIFIED, output=output, sha1=sha1))
         body, item.body = item.body, b""  # not kept past this point: pages are large
-        asked = item.tried[-1] if item.tried else item.url
         args = (body, item.encoding, item.final_url, self.output_dir,
-                own_archive_urls(item.url, asked, item.final_url))
+                own_archive_urls(item.url, item.asked, item.final_url))
         if self.pool is not None:
             try:
                 page = await self.pool.call(STORE_RESPONSE, *args)
             except WorkerExited as exc:  # e.g. killed for memory: this page fails, the crawl goes on
-                self.drop(item, "mirror/dropped/worker exited", f"extraction worker died: {exc}")
+                return self.without_document(item, Outcome.DROPPED, f"mirror/dropped/{NoDocument.WORKER_EXITED}",
+                                             f"extraction worker died: {exc}")
         else:
             page = self.store_here(*args)
-        if page.outcome == BLOCKED:
-            item.blocked = True
-        if page.outcome == OTHER_RELEASE and item.final_url != asked:
+        if page.outcome == NoDocument.OTHER_RELEASE and item.final_url != item.asked:
             # the site redirected to another release: its page is not this one's
-            item.outcome = MOVED_AWAY
-            self.drop(item, "mirror/moved", f"redirected to {item.final_url}")
+            return self.without_document(item, Outcome.MOVED, "mirror/moved", f"redirected to {item.final_url}")
         if not page.path:
-            self.drop(item, f"mirror/dropped/{page.outcome}", page.reason)
+            outcome = Outcome.BLOCKED if page.outcome == NoDocument.BLOCKED else Outcome.DROPPED
+            return self.without_document(item, outcome, f"mirror/dropped/{page.outcome}", page.reason)
         if page.normalised:
             self.stats.inc_value("mirror/normalised")
-        item.output_path, item.sha1, item.outcome, item.size = page.path, page.sha1, page.outcome, page.size
-        self.stats.inc_value(f"mirror/{item.outcome}")
+        self.stats.inc_value(f"mirror/{page.outcome}")
         if item.repaired:
             self.stats.inc_value("mirror/repaired")
-            logger.warning("%s: the damaged document %s was written again", item.url, item.output_path)
-        return item
+            logger.warning("%s: the damaged document %s was written again", item.url, page.path)
+        return Stored(item.record(page.outcome, output=page.path, sha1=page.sha1),
+                      etag=item.etag, last_modified=item.last_modified, size=page.size)

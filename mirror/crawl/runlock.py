@@ -12,7 +12,6 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-BUSY = 3  # exit status: another run holds the lock
 LOCK_FILE = "run.lock"
 
 

@@ -49,7 +49,8 @@ class PageState:
 
 
 def state_dir(settings) -> Path:
-    return Path(settings.get("STATE_DIR") or Path(settings.get("OUTPUT_DIR", "output")) / "state")
+    """STATE_DIR, or OUTPUT_DIR/state when it is not set."""
+    return Path(settings["STATE_DIR"] or Path(settings["OUTPUT_DIR"]) / "state")
 
 
 def open_database(path: str | os.PathLike, schema: str) -> sqlite3.Connection:
@@ -136,12 +137,3 @@ class State:
     def close(self) -> None:
         self.commit()
         self.db.close()
-
-
-def state_of(crawler) -> State:
-    """The crawl's one State, shared by the components that need it."""
-    state = getattr(crawler, "_mirror_state", None)
-    if state is None:
-        state = State(state_dir(crawler.settings) / "state.sqlite")
-        crawler._mirror_state = state
-    return state

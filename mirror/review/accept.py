@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mirror.outcomes import ACCEPTABLE, Verdict
 from mirror.archive.store import UnsafePath, atomic_write, check_id, real_inside
 
-ACCEPTABLE = ("changed", "new", "moved")
 _KEYS = ("url", "status", "seed", "output")
 
 
@@ -47,7 +47,7 @@ def accept(report: dict, urls: list[str], all_changed: bool, output_dir: str, se
     Raises BadReport, before anything is written, for a report of another shape."""
     run_id = check_report(report)
     entries = {entry["url"]: entry for entry in report["entries"] if entry["url"]}
-    chosen = {url: e for url, e in entries.items() if all_changed and e["status"] == "changed"}
+    chosen = {url: e for url, e in entries.items() if all_changed and e["status"] == Verdict.CHANGED}
     done, refused = [], []
 
     def refuse(url: str, reason: str) -> None:

@@ -11,24 +11,21 @@ common case (nothing changed) without parsing.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
-import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from mirror.archive.document import Document, FormatError, parse, read_head
+from mirror.archive.document import Document, FormatError, parse
+from mirror.archive.seeds import Seed, SeedSet
+from mirror.archive.store import UnsafePath, read_bytes, real_inside, relative_path, resolve_inside
+from mirror.archive.urls import archive_url
+from mirror.outcomes import HAS_DOCUMENT, TO_REVIEW, Exit, Outcome, Verdict
+from mirror.review.manifest import Record
 from mirror.site.candidates import is_own_address
-from mirror.review.manifest import BLOCKED, DROPPED, FAILED, HAS_DOCUMENT, Outcome
-from mirror.archive.urls import archive_url, canonical_site_url, is_site_url
-from mirror.archive.store import UnsafePath, real_inside, relative_path, resolve_inside
 
-UNCHANGED, CHANGED, NEW, GONE, MOVED = "unchanged", "changed", "new", "gone", "moved"
-SEED_INVALID = "seed-invalid"
-CLASSES = (UNCHANGED, CHANGED, NEW, GONE, MOVED, BLOCKED, FAILED, SEED_INVALID)
-TO_REVIEW = (CHANGED, NEW, GONE, MOVED)
+UNCHANGED, CHANGED, NEW, GONE, MOVED = Verdict.UNCHANGED, Verdict.CHANGED, Verdict.NEW, Verdict.GONE, Verdict.MOVED
+BLOCKED, FAILED, SEED_INVALID = Verdict.BLOCKED, Verdict.FAILED, Verdict.SEED_INVALID
 DOCUMENT_FOLDERS = ("releases", "speeches")
 
 _LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)")
@@ -38,7 +35,7 @@ _UNESCAPE = re.compile(r"\\(.)")
 @dataclass
 class Entry:
     url: str
-    status: str
+    status: Verdict
     seed: str = ""
     output: str = ""
     fields: list[str] = field(default_factory=list)
@@ -67,14 +64,20 @@ class DiffResult:
     missing: dict | None = None  # what the site index lists and no seed has (missing_from_archive)
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(CLASSES, 0)
+        counts = dict.fromkeys(Verdict, 0)
         counts[UNCHANGED] = len(self.unchanged)
         for entry in self.entries:
             counts[entry.status] += 1
         return counts
 
     def to_review(self) -> list[Entry]:
-        return self.entries
+        """The entries a person must look at (`TO_REVIEW`), in that order."""
+        return [entry for verdict in TO_REVIEW for entry in self.entries if entry.status == verdict]
+
+    def not_unchanged(self) -> list[Entry]:
+        """Every entry: to review first, then those that could not be judged."""
+        order = {verdict: n for n, verdict in enumerate((*TO_REVIEW, BLOCKED, FAILED, SEED_INVALID))}
+        return sorted(self.entries, key=lambda entry: order[entry.status])
 
 
 # --- pure comparisons -----------------------------------------------------------
@@ -124,13 +127,13 @@ def document_entry(url: str, seed: "_Seed", output_path: str, output_data: bytes
                  seed_doc, output_doc)
 
 
-def outcome_entry(seed: "_Seed", outcome: Outcome) -> Entry | None:
+def outcome_entry(seed: "_Seed", outcome: Record) -> Entry | None:
     """The entry for an outcome without a comparable document, or None."""
     url = seed.url
-    if outcome.outcome == BLOCKED:
+    if outcome.outcome == Outcome.BLOCKED:
         return Entry(url, BLOCKED, seed.path, reason="the bot wall answered instead of the page", seed_doc=seed.doc)
     tried = list(outcome.tried) or [url]
-    if outcome.outcome in (FAILED, DROPPED):
+    if outcome.outcome in (Outcome.FAILED, Outcome.DROPPED):
         if outcome.status in (404, 410):
             return Entry(url, GONE, seed.path, reason=gone_reason(outcome.status, tried, seed.doc), seed_doc=seed.doc,
                          tried=tried)
@@ -142,38 +145,12 @@ def outcome_entry(seed: "_Seed", outcome: Outcome) -> Entry | None:
     return None
 
 
-def address_of(outcome: Outcome) -> str:
+def address_of(outcome: Record) -> str:
     """The real address that answered, when it is not the seed's url."""
     return outcome.final_url if outcome.final_url and outcome.final_url != outcome.url else ""
 
 
 # --- reading the trees --------------------------------------------------------
-
-# 64 KiB holds nearly every archive file; a 1 MiB request buffer is above
-# malloc's mmap threshold, and mapping and faulting it in for every file
-# cost five times the read itself.
-_CHUNK = 1 << 16
-
-
-def _read_bytes(path: str) -> bytes | None:
-    # os-level calls: about twice as fast as open() for many small files.
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        data = os.read(fd, _CHUNK)
-        if len(data) < _CHUNK:
-            return data  # a short read of a regular file is its end: one call for most files
-        chunks = [data]
-        while chunk := os.read(fd, _CHUNK):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
 
 def document_files(output_dir: str) -> list[str]:
     """Document paths under the output folder, relative to it."""
@@ -188,33 +165,28 @@ def document_files(output_dir: str) -> list[str]:
 
 
 class _Seed:
-    """A usable seed; its bytes read, decoded and parsed only when a
-    comparison needs them (a digest or bytes equal to the output's settle
-    the common case without any of that)."""
+    """A seed as the diff compares it: its bytes read, decoded and parsed
+    only when a comparison needs them (its digest settles the common case,
+    nothing changed, without any of that)."""
 
-    __slots__ = ("path", "_data", "url", "date", "_doc", "_digest")
+    __slots__ = ("path", "url", "date", "digest", "_data", "_doc")
 
-    def __init__(self, path: str, data: bytes | None, url: str, date: str, doc: Document | None,
-                 digest: str = ""):
-        self.path, self._data, self.url, self.date, self._doc, self._digest = path, data, url, date, doc, digest
+    def __init__(self, seed: Seed):
+        self.path, self.url, self.date, self.digest = seed.path, seed.url, seed.date, seed.digest
+        self._data: bytes | None = None
+        self._doc: Document | None = None
 
     @property
     def data(self) -> bytes:
         if self._data is None:
-            self._data = _read_bytes(self.path)
+            self._data = read_bytes(self.path)
             if self._data is None:
                 raise FormatError("cannot be read")
         return self._data
 
-    @property
-    def digest(self) -> str:
-        if not self._digest:
-            self._digest = hashlib.sha1(self.data).hexdigest()
-        return self._digest
-
     def same_bytes(self, data: bytes) -> bool:
-        if self._data is None and self._digest:
-            return self._digest == hashlib.sha1(data).hexdigest()
+        if self._data is None:
+            return self.digest == hashlib.sha1(data).hexdigest()
         return self.data == data
 
     @property
@@ -223,93 +195,8 @@ class _Seed:
             try:
                 self._doc = parse(self.data.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                raise FormatError(f"not UTF-8 (byte at offset {exc.start})") from None
+                raise FormatError(f"not UTF-8 (byte 0x{self.data[exc.start]:02x} at offset {exc.start})") from None
         return self._doc
-
-
-def read_seed(path: str) -> _Seed | Entry:
-    """The seed at `path`, or the seed-invalid entry saying why it is unusable."""
-    data = _read_bytes(path)
-    if data is None:
-        return Entry("", SEED_INVALID, path, reason="cannot be read")
-    head = read_head(data)
-    doc = None
-    if head is None:
-        try:
-            doc = parse(data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            return Entry("", SEED_INVALID, path, reason=f"not UTF-8 (byte at offset {exc.start})")
-        except FormatError as exc:
-            return Entry("", SEED_INVALID, path, reason=str(exc))
-        head = doc.date, doc.url
-    date, url = head
-    if not url:
-        return Entry("", SEED_INVALID, path, reason="no url in front matter")
-    if not is_site_url(url):
-        return Entry(url, SEED_INVALID, path, reason=f"URL outside beehive.govt.nz: {url}")
-    return _Seed(path, data, canonical_site_url(url), date, doc)
-
-
-def scan_seed(path: str) -> tuple[str, str, str] | None:
-    """(url, date, digest) of a usable seed in the canonical form, for
-    reading in another process; None for anything else, which the caller
-    reads itself (read_seed) to learn what it is."""
-    data = _read_bytes(path)
-    head = read_head(data) if data is not None else None
-    if head is None or not head[1] or not is_site_url(head[1]):
-        return None
-    return canonical_site_url(head[1]), head[0], hashlib.sha1(data).hexdigest()
-
-
-def scan_slice(paths: list[str]) -> list[tuple[str, str, str] | None]:
-    return [scan_seed(path) for path in paths]
-
-
-class SeedReader:
-    """Every seed path read in order, as a _Seed or a seed-invalid Entry.
-
-    With `processes` > 1 the reading and hashing (most of a diff's time)
-    is spread over forked processes, one slice each, started at once so
-    that the caller can read the manifest meanwhile.  A slice whose process
-    died is read here instead.  Forking is safe only in a process with no
-    other thread, so a threaded caller (a crawl) reads in place, and so do
-    fewer than `min_seeds` seeds, where the processes would cost more than
-    they save."""
-
-    def __init__(self, paths: list[str], processes: int = 1, min_seeds: int = 1000):
-        self.paths, self._pool, self._slices = paths, None, []
-        self._size = size = -(-len(paths) // max(processes, 1))
-        if processes > 1 and len(paths) >= min_seeds and threading.active_count() == 1:
-            self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
-            # One slice a process, answered in one message: the pool's
-            # thread then needs this process's lock (busy with the manifest)
-            # only at the end.
-            self._slices = [(start, self._pool.submit(scan_slice, paths[start:start + size]))
-                            for start in range(0, len(paths), size)]
-
-    def __iter__(self) -> Iterator[_Seed | Entry]:
-        if self._pool is None:
-            yield from map(read_seed, self.paths)
-            return
-        for start, future in self._slices:
-            paths = self.paths[start:start + self._size]
-            try:
-                scans = future.result()
-            except Exception:  # noqa: BLE001 - a dead process: its slice is read here
-                scans = [None] * len(paths)
-            for path, scan in zip(paths, scans, strict=True):
-                yield read_seed(path) if scan is None else _Seed(path, None, scan[0], scan[1], None, scan[2])
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def __enter__(self) -> SeedReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class _Outputs:
@@ -321,7 +208,7 @@ class _Outputs:
         self._by_url: dict[str, str] | None = None
 
     def data(self, relative: str) -> bytes | None:
-        return _read_bytes(f"{self.output_dir}/{relative}")
+        return read_bytes(f"{self.output_dir}/{relative}")
 
     def inside(self, relative: str) -> bool:
         """True when `relative`, its links followed, stays in the output folder
@@ -354,7 +241,7 @@ def _compare(seed: _Seed, outputs: "_Outputs", relative: str, data: bytes) -> En
         return _unreadable(seed, relative, exc)
 
 
-def unchanged_by_digest(seed: _Seed, outcome: Outcome) -> bool:
+def unchanged_by_digest(seed: Seed | _Seed, outcome: Record) -> bool:
     """True when the run wrote, at the seed's own URL, bytes whose digest is
     the seed's: the common case, settled without reading the output."""
     if not (outcome.sha1 and outcome.outcome in HAS_DOCUMENT and outcome.sha1 == seed.digest):
@@ -363,14 +250,14 @@ def unchanged_by_digest(seed: _Seed, outcome: Outcome) -> bool:
     return not final or final == seed.url or is_own_address(seed.url, (outcome.tried or (seed.url,))[-1], final)
 
 
-def suspect_outputs(manifest: dict[str, Outcome]) -> dict[str, list[str]]:
+def suspect_outputs(manifest: dict[str, Record]) -> dict[str, list[str]]:
     """Output paths, as the manifest names them, that no digest can settle:
     a path outside the output folder (no URLs), and a document that two or
     more releases claim as their own (the URLs claiming it).  One pass, and
     a dict lookup for each seed after it."""
     suspect: dict[str, list[str]] = {}
-    first: dict[str, Outcome] = {}   # document -> the first record naming it
-    shared: dict[str, list[Outcome]] = {}
+    first: dict[str, Record] = {}   # document -> the first record naming it
+    shared: dict[str, list[Record]] = {}
     for o in manifest.values():
         relative = document = o.output
         if not relative:
@@ -408,7 +295,7 @@ def output_problem(url: str, relative: str, suspect: dict[str, list[str]]) -> st
     return f"two releases claim one document: {relative} (also {', '.join(u for u in owners if u != url)})"
 
 
-def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Outcome],
+def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Record],
                    suspect: dict[str, list[str]]) -> Entry | None:
     """The seed's entry by this run's record of it; None when the run did not
     check it.  A document whose digest matches the seed is unchanged without
@@ -465,16 +352,15 @@ def expected_output(date: str, url: str) -> str | None:
         return None
 
 
-def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str, Outcome] | None = None,
-         known_bad: list[tuple[str, str]] = ()) -> DiffResult:
+def diff(seeds: SeedSet, output_dir: str, manifest: dict[str, Record] | None = None) -> DiffResult:
     """Classify every seed (and every new document) against the output.
-    `seeds` are seed paths, or a SeedReader already reading them; `manifest`
-    is the run's outcomes, None for none; `known_bad` lists (path, reason)
-    of seeds already found unusable."""
-    result = DiffResult([Entry("", SEED_INVALID, path, reason=reason) for path, reason in known_bad])
+    `seeds` are the seeds read (archive.seeds); `manifest` is the run's
+    outcomes, None for none."""
+    result = DiffResult([Entry("", SEED_INVALID, bad.path, reason=bad.reason) for bad in seeds.bad],
+                        duplicates=len(seeds.duplicates))
     outputs = _Outputs(output_dir)
     suspect = suspect_outputs(manifest) if manifest is not None else {}
-    seen: set[str] = set()
+    seen: set[str] = seeds.urls()
     deferred: list[_Seed] = []
 
     def record(entry: Entry) -> None:
@@ -483,23 +369,19 @@ def diff(seeds: Iterable[str] | SeedReader, output_dir: str, manifest: dict[str,
         else:
             result.entries.append(entry)
 
-    for seed in seeds if isinstance(seeds, SeedReader) else map(read_seed, seeds):
-        if isinstance(seed, Entry):
-            result.entries.append(seed)
-            continue
-        if seed.url in seen:
-            result.duplicates += 1  # the first seed of a URL speaks for it
-            continue
-        seen.add(seed.url)
+    for found in seeds.seeds:
+        if not found.path:
+            continue  # a URL given alone (-a url=) has no seed to compare
         if manifest is not None:  # the common case first, without building an Entry
-            outcome = manifest.get(seed.url)
+            outcome = manifest.get(found.url)
             if outcome is None:
                 result.not_checked += 1
                 continue
-            if outcome.output not in suspect and unchanged_by_digest(seed, outcome):
+            if outcome.output not in suspect and unchanged_by_digest(found, outcome):
                 outputs.claimed.add(outcome.output)
-                result.unchanged.append(seed.url)
+                result.unchanged.append(found.url)
                 continue
+        seed = _Seed(found)
         try:
             entry = (manifest_entry(seed, outputs, manifest, suspect) if manifest is not None
                      else path_entry(seed, outputs))
@@ -531,7 +413,7 @@ def _unreadable(seed: _Seed, relative: str, exc: Exception) -> Entry:
     return Entry(seed.url, FAILED, seed.path, relative, reason=f"output unreadable: {exc}")
 
 
-def _new_documents(outputs: _Outputs, manifest: dict[str, Outcome] | None, seed_urls: set[str],
+def _new_documents(outputs: _Outputs, manifest: dict[str, Record] | None, seed_urls: set[str],
                    suspect: dict[str, list[str]]) -> list[Entry]:
     """Documents no seed has: those the crawl fetched beyond the seeds (with a
     manifest), or output files no seed claimed (without one).  One whose
@@ -573,10 +455,11 @@ def missing_from_archive(index_entries: Iterable[tuple[str, str, str]], seed_url
             "addresses": addresses}
 
 
-def exit_status(result: DiffResult) -> int:
-    """0 nothing to review; 1 entries to review; 2 the run cannot be trusted."""
+def exit_status(result: DiffResult) -> Exit:
+    """OK: nothing to review; REVIEW: entries to review; UNTRUSTED: most of
+    the seeds asked got no answer to judge by."""
     counts = result.counts()
-    asked = sum(counts[c] for c in CLASSES if c not in (NEW, SEED_INVALID))
+    asked = sum(counts[c] for c in Verdict if c not in (NEW, SEED_INVALID))
     if asked and (counts[FAILED] + counts[BLOCKED]) * 2 > asked:
-        return 2
-    return 1 if any(counts[c] for c in TO_REVIEW) else 0
+        return Exit.UNTRUSTED
+    return Exit.REVIEW if any(counts[c] for c in TO_REVIEW) else Exit.OK

@@ -12,17 +12,13 @@ import json
 import os
 from dataclasses import dataclass, fields
 
-from mirror.archive.store import UNCHANGED, WRITTEN
-
-DROPPED, BLOCKED, FAILED, NOT_MODIFIED = "dropped", "blocked", "failed", "not modified"
-MOVED_AWAY = "moved"  # redirected to another release: nothing written for this one
-HAS_DOCUMENT = (WRITTEN, UNCHANGED, NOT_MODIFIED)
+from mirror.outcomes import Outcome
 
 
 @dataclass  # no slots: a manifest record's dict becomes the instance's (see read_manifest)
-class Outcome:
+class Record:
     url: str                 # the real URL requested
-    outcome: str             # one of the constants above
+    outcome: Outcome         # what the request came to (read back: the same string)
     final_url: str = ""      # the real URL that answered, after redirects
     status: int = 0          # HTTP status of the final response (0: none)
     output: str = ""         # document path relative to the output folder
@@ -35,7 +31,7 @@ class Outcome:
     repaired: bool = False   # the document on disk was damaged; this fetch wrote it again
 
 
-_DEFAULTS = tuple((f.name, f.default) for f in fields(Outcome))
+_DEFAULTS = tuple((f.name, f.default) for f in fields(Record))
 _NAMES = frozenset(name for name, _ in _DEFAULTS)
 
 
@@ -50,7 +46,7 @@ class ManifestWriter:
         if size and os.pread(self._fd, 1, size - 1) != b"\n":
             self._write(b"\n")
 
-    def write(self, outcome: Outcome) -> None:
+    def write(self, outcome: Record) -> None:
         # Fields at their defaults are left out: shorter lines, faster reads.
         # (dataclasses.asdict deep-copies every value: ten times slower.)
         record = {}
@@ -86,7 +82,7 @@ class ManifestWriter:
             self._fd = None
 
 
-def read_manifest(path: str | os.PathLike) -> dict[str, Outcome]:
+def read_manifest(path: str | os.PathLike) -> dict[str, Record]:
     """Outcomes by requested URL; a later line for a URL replaces an earlier
     one (a resumed run fetches again what it had not finished)."""
     with open(path, encoding="utf-8") as handle:
@@ -101,16 +97,16 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Outcome]:
                 records.append(json.loads(line))
             except ValueError:
                 continue  # a torn line: not an outcome
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, Record] = {}
     new = object.__new__
     for record in records:
         # The parsed dict becomes the instance's attributes, and a field left
         # out falls back to its class default: about half the time of
-        # Outcome(**record) over the 55,000 lines of a whole-archive run.
+        # Record(**record) over the 55,000 lines of a whole-archive run.
         if type(record) is not dict or not record.keys() <= _NAMES or "url" not in record or "outcome" not in record:
             continue  # a foreign line
         record.setdefault("final_url", record["url"])
-        outcome = new(Outcome)
+        outcome = new(Record)
         outcome.__dict__ = record
         outcomes[record["url"]] = outcome
     return outcomes

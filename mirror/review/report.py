@@ -17,7 +17,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 
-from mirror.review.diff import CLASSES, TO_REVIEW, DiffResult, Entry
+from mirror.outcomes import TO_REVIEW, Verdict
+from mirror.review.diff import DiffResult, Entry
+from mirror.review.runs import point_latest, run_dir
 from mirror.archive.document import LIST_KEYS
 from mirror.archive.store import atomic_write
 
@@ -132,17 +134,17 @@ _md_env.filters["cell"] = md_cell
 
 def report_data(result: DiffResult, run: dict) -> dict:
     data = {"run": run, "summary": result.counts(),
-            "entries": [entry.as_json() for entry in result.to_review()]}
+            "entries": [entry.as_json() for entry in result.not_unchanged()]}
     if result.missing is not None:
         data["missing"] = result.missing
     return data
 
 
 def _context(result: DiffResult, run: dict) -> dict:
-    entries = result.to_review()
-    groups = [(cls, [e for e in entries if e.status == cls]) for cls in CLASSES]
+    entries = result.not_unchanged()
+    groups = [(cls, [e for e in entries if e.status == cls]) for cls in dict.fromkeys(e.status for e in entries)]
     return {"run": run, "summary": result.counts(), "groups": groups, "entries": entries,
-            "classes": CLASSES, "to_review": TO_REVIEW, "fields": ("title", "date", "url") + LIST_KEYS,
+            "classes": list(Verdict), "to_review": TO_REVIEW, "fields": ("title", "date", "url") + LIST_KEYS,
             "missing": result.missing}
 
 
@@ -164,6 +166,18 @@ def write_reports(result: DiffResult, run: dict, folder: str | os.PathLike) -> d
     return paths
 
 
+def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder: str | os.PathLike | None = None
+            ) -> dict[str, Path]:
+    """The run's reports: written into `folder`, or into the run's own folder
+    under `output_dir`, which `reports/latest` then names.  Raises OSError
+    when they cannot be written."""
+    if folder is not None:
+        return write_reports(result, run, folder)
+    paths = write_reports(result, run, run_dir(output_dir, run["id"]))
+    point_latest(output_dir, run["id"])
+    return paths
+
+
 def summary_line(result: DiffResult) -> str:
     counts = result.counts()
-    return ", ".join(f"{counts[c]} {c}" for c in CLASSES)
+    return ", ".join(f"{counts[c]} {c}" for c in Verdict)

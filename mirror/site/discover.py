@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from mirror.site.extract import text_date, utc_date
+from mirror.site.dates import text_date, utc_date
 
 Link = tuple[str, "date | None"]
 

@@ -1,8 +1,8 @@
-"""Release page HTML → `Document`, per SITE.md.  Pure: no Scrapy, no I/O.
+"""Release page HTML → `Document`, per docs/site.md.  Pure: no Scrapy, no I/O.
 
 Every field is read from inside the article's main column or its related
 documents aside, never from the page frame: the header's minister/portfolio
-menus and the mobile-controls block hold look-alike markup (SITE.md traps).
+menus and the mobile-controls block hold look-alike markup (docs/site.md: traps).
 
 The page is parsed once (parsel, lxml underneath); the fields are then read
 with XPath expressions compiled once from CSS selectors, since a parsel
@@ -12,8 +12,6 @@ with XPath expressions compiled once from CSS selectors, since a parsel
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -23,6 +21,7 @@ from parsel.csstranslator import HTMLTranslator
 from mirror.archive.document import NO_DATE, Document
 from mirror.archive.markdown import convert_body
 from mirror.archive.urls import archive_url
+from mirror.site.dates import text_date, utc_date
 
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _CSS = HTMLTranslator()
@@ -44,7 +43,6 @@ _PORTFOLIO_NAME = _select("a")
 _ARCHIVED_NAME = _select("span.is-archived")
 _ATTACHMENTS = _select("aside.article__related a[href]")
 _BODY = _select("div.prose.field--name-body")
-_BODY_LINKS = _select("div.prose.field--name-body a[href]")
 _WALL = _select('iframe[src*="_Incapsula_Resource"]')
 _ANY_ARTICLE = _select("article")
 _CANONICAL = etree.XPath('/html/head/link[@rel="canonical"]/@href')  # where pages have it: fast
@@ -58,14 +56,17 @@ class BlockedPage(ValueError):
 _CANONICAL_TAG = re.compile(r"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>", re.I)
 
 
-def page_selector(html: str) -> Selector:
-    """A selector over the page's `<main>` and its canonical link only: the
-    frame around them is a few hundred kB that extraction never reads."""
+def page_selector(html: str, whole_head: bool = False) -> Selector:
+    """A selector over the page's `<main>` and its canonical link only (or
+    its whole head): the frame around them is a few hundred kB that
+    extraction never reads."""
     head_end = html.find("</head>")
     start = html.find("<main", max(head_end, 0))
     end = html.find("</main>", start)
     if head_end < 0 or start < 0 or end < 0:
         return Selector(text=html)
+    if whole_head:
+        return Selector(text=f"{html[:head_end]}</head><body>{html[start:end + 7]}</body></html>")
     link = _CANONICAL_TAG.search(html, 0, head_end)
     head = link.group(0) if link else ""
     return Selector(text=f"<html><head>{head}</head><body>{html[start:end + 7]}</body></html>")
@@ -76,7 +77,7 @@ def _is_wall(root) -> bool:
 
 
 def is_block_page(sel: Selector) -> bool:
-    """Incapsula's wall: its resource iframe and no article (SITE.md)."""
+    """Incapsula's wall: its resource iframe and no article (docs/site.md)."""
     return _is_wall(sel.root)
 
 
@@ -89,33 +90,6 @@ def _title(main) -> str:
     # Trimmed only: the archive keeps runs of spaces inside a title.
     found = _TITLE(main)
     return "".join(found[0].itertext()).strip() if found else ""
-
-
-@lru_cache(maxsize=1)
-def _date_parser():
-    # Imported late: dateparser is slow to import and only a fallback.
-    from dateparser.date import DateDataParser
-
-    return DateDataParser(languages=["en"], settings={"DATE_ORDER": "DMY"})
-
-
-def utc_date(value: str) -> str | None:
-    """The UTC calendar date of an ISO 8601 timestamp, or None."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.date().isoformat()
-
-
-def text_date(value: str) -> str | None:
-    """A visible date such as '28 March 2019' (a New Zealand date)."""
-    if not value.strip():
-        return None
-    found = _date_parser().get_date_data(value).date_obj
-    return found.date().isoformat() if found else None
 
 
 def _date(main) -> str:
@@ -181,11 +155,3 @@ def extract(sel: Selector, page_url: str, real_url: str | None = None) -> Docume
         attachments=_attachments(article, real_url),
         body=convert_body(body[0]) if body else "",
     )
-
-
-def body_links(sel: Selector) -> list[tuple[str, str]]:
-    """(href, text) of every link in the release body."""
-    found = []
-    for article in _ARTICLE(sel.root)[:1]:
-        found = [(a.get("href", ""), _text(a)) for a in _BODY_LINKS(article)]
-    return found

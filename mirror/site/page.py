@@ -15,12 +15,12 @@ from mirror.archive.document import holds_a_release, normalise
 from mirror.site.extract import extract, is_block_page, page_selector
 from mirror.archive.store import UnsafePath, write_document
 
-from mirror.outcomes import BLOCKED, BROKEN, EMPTY, OTHER_RELEASE, UNSAFE, WRITE_ERROR  # noqa: F401 - re-exported
+from mirror.outcomes import NoDocument, Outcome
 
 
 @dataclass(frozen=True)
 class PageOutcome:
-    outcome: str            # store.WRITTEN or store.UNCHANGED, or why there is no document
+    outcome: Outcome | NoDocument  # WRITTEN or UNCHANGED, or why there is no document
     path: str = ""          # the document, relative to the output folder
     sha1: str = ""
     reason: str = ""
@@ -51,19 +51,19 @@ def store_page(html: str, url: str, output_dir: str, expected: tuple[str, ...] |
     try:
         sel = page_selector(html)
         if is_block_page(sel):
-            return PageOutcome(BLOCKED, reason="the bot wall answered instead of the page")
+            return PageOutcome(NoDocument.BLOCKED, reason="the bot wall answered instead of the page")
         doc = extract(sel, url)
         if not holds_a_release(doc):
-            return PageOutcome(EMPTY, reason="page has neither title nor body")
+            return PageOutcome(NoDocument.EMPTY, reason="page has neither title nor body")
         tidy = normalise(doc)
         if expected is not None and tidy.url not in expected:
-            return PageOutcome(OTHER_RELEASE, reason=f"page names another release: {tidy.url}")
+            return PageOutcome(NoDocument.OTHER_RELEASE, reason=f"page names another release: {tidy.url}")
     except Exception as exc:  # a page no rule foresaw: one failed page, not a failed crawl
-        return PageOutcome(BROKEN, reason=f"extraction error: {type(exc).__name__}: {exc}")
+        return PageOutcome(NoDocument.BROKEN, reason=f"extraction error: {type(exc).__name__}: {exc}")
     try:
         written = write_document(output_dir, tidy)
     except UnsafePath as exc:
-        return PageOutcome(UNSAFE, reason=str(exc))
+        return PageOutcome(NoDocument.UNSAFE, reason=str(exc))
     except OSError as exc:
-        return PageOutcome(WRITE_ERROR, reason=f"cannot write: {exc}")
+        return PageOutcome(NoDocument.WRITE_ERROR, reason=f"cannot write: {exc}")
     return PageOutcome(written.outcome, written.path, written.sha1, normalised=tidy != doc, size=written.size)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirror.archive.document import Document, first_difference, parse, render
-from mirror.site.extract import body_links, canonical_url, extract, page_selector
+from mirror.review.diff import old_extractor_reason
+from mirror.site.extract import canonical_url, extract, page_selector
 
 OLD_EXTRACTOR = "archive's old extractor took body links as {}"
 
@@ -28,27 +29,10 @@ class PairResult:
     cause: str = ""
 
 
-def old_extractor_fields(ours: Document, archived: Document, links: list[tuple[str, str]]) -> list[str]:
-    """Fields where every item the archive has and we lack is the text of a
-    body link to a /minister/ or /portfolio/ address: the old extractor took
-    such links in place of the article's own names."""
-    found = []
-    for field, marker in (("ministers", "/minister/"), ("portfolios", "/portfolio/")):
-        mine, theirs = getattr(ours, field), getattr(archived, field)
-        if mine == theirs:
-            continue
-        extra = [name for name in theirs if name not in mine]
-        link_texts = {text for href, text in links if marker in href}
-        if extra and all(name in link_texts for name in extra):
-            found.append(field)
-    return found
-
-
-def explain(ours: Document, archived: Document, links: list[tuple[str, str]]) -> str:
+def explain(ours: Document, archived: Document) -> str:
     fields = ours.changed_fields(archived)
-    old = old_extractor_fields(ours, archived, links)
-    if old and set(fields) <= set(old):
-        return OLD_EXTRACTOR.format(" and ".join(old))
+    if old_extractor_reason(archived, ours, fields):
+        return OLD_EXTRACTOR.format(" and ".join(fields))
     parts = []
     for field in fields:
         if field == "body":
@@ -62,11 +46,10 @@ def explain(ours: Document, archived: Document, links: list[tuple[str, str]]) ->
 def compare_pair(html_path: Path, md_path: Path) -> PairResult:
     expected = md_path.read_text(encoding="utf-8")
     sel = page_selector(html_path.read_text(encoding="utf-8"))
-    links = body_links(sel)  # before extraction, which converts the body's tree in place
     ours = extract(sel, canonical_url(sel, ""))
     if render(ours) == expected:
         return PairResult(html_path.stem, True)
-    return PairResult(html_path.stem, False, explain(ours, parse(expected), links))
+    return PairResult(html_path.stem, False, explain(ours, parse(expected)))
 
 
 def compare_folder(folder: Path) -> list[PairResult]:

@@ -1,4 +1,4 @@
-"""Build pages in the site's real structure (SITE.md): release pages from
+"""Build pages in the site's real structure (docs/site.md): release pages from
 parts or from an archive document, listing pages and RSS feeds.
 
 Used by the local replica, the tests and the benchmarks: the pages carry
@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from html import escape
 
 from mirror.archive.document import NO_DATE, Document
+from mirror.site.dates import NZ, iso_utc, nz_midnight, parse_iso, shown_date_text, shown_day
 from mirror.site.governments import CONTENT_TYPES, GOVERNMENTS, PER_SEARCH_PAGE, search_path
 from mirror.archive.urls import SITE, archive_id
 
@@ -190,54 +191,10 @@ def build_js_challenge(nonce: str) -> str:
 
 # --- dates -------------------------------------------------------------------
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-_MONTH_NUMBER = {name.lower(): number for number, name in enumerate(MONTHS, start=1)}
-_TEXT_DATE = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})")
-
-
-def _new_zealand():
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Pacific/Auckland")
-    except Exception:  # no tz database on this machine: standard time is close enough
-        return timezone(timedelta(hours=12), "NZST")
-
-
-NZ = _new_zealand()
-
-
-def nz_date_text(day: date) -> str:
-    """The site's visible date: '28 March 2019' (no leading zero, no label)."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp as an aware UTC datetime, or None."""
-    if not value or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
 def parse_date_text(text: str) -> datetime | None:
     """A visible New Zealand date ('28 March 2019') as its NZ midnight in UTC."""
-    found = _TEXT_DATE.search(text or "")
-    month = _MONTH_NUMBER.get(found.group(2).lower()) if found else None
-    if not month:
-        return None
-    try:
-        return datetime(int(found.group(3)), month, int(found.group(1)), tzinfo=NZ).astimezone(timezone.utc)
-    except ValueError:
-        return None
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    day = shown_day(text)
+    return nz_midnight(day) if day else None
 
 
 # --- a page from an archive document -------------------------------------------
@@ -397,7 +354,7 @@ def page_from_document(doc: Document, *, linked: bool | None = None) -> Page:
         canonical=doc.url,
         body_html=markdown_to_html(doc.body) if doc.body.strip() else None,
         date_iso=f"{doc.date}T00:00:00Z" if day else None,
-        date_text=nz_date_text(day) if day else "",
+        date_text=shown_date_text(day) if day else "",
         ministers=list(doc.ministers),
         portfolios=list(doc.portfolios),
         attachments=list(doc.attachments),
@@ -638,7 +595,8 @@ def build_feed(items: list[ListingItem], *, kind: str = "article", feed_path: st
 def build_folder(seeds_dir: str, out_dir: str, limit: int | None = None) -> dict:
     """One page per archive file under `seeds_dir`, as `out_dir/<id>.html`.
     A URL met twice is built once; two URLs sharing an id get `<id>-2` etc."""
-    from mirror.archive.seeds import seed_document, seed_paths
+    from mirror.archive.document import parse
+    from mirror.archive.seeds import BadSeed, read_seed, seed_paths
 
     paths = seed_paths(seeds_dir)
     if limit is not None:
@@ -648,13 +606,13 @@ def build_folder(seeds_dir: str, out_dir: str, limit: int | None = None) -> dict
     counts = {"read": 0, "written": 0, "duplicate": 0, "unusable": 0}
     for path in paths:
         counts["read"] += 1
-        try:
-            with open(path, "rb") as handle:
-                doc = seed_document(handle.read())
-        except (OSError, ValueError) as exc:
+        seed = read_seed(path)
+        if isinstance(seed, BadSeed):
             counts["unusable"] += 1
-            print(f"{path}: {exc}", file=sys.stderr)
+            print(f"{path}: {seed.reason}", file=sys.stderr)
             continue
+        with open(path, "rb") as handle:
+            doc = parse(handle.read().decode("utf-8"))
         stem = archive_id(doc.url)
         if not stem or stem.startswith(".") or os.sep in stem:
             stem = os.path.splitext(os.path.basename(path))[0]

@@ -63,7 +63,7 @@ does, so any spelling of an address or search):
      "/release/j": {"file": "other.html"},            # that file of DIR, served here
      "/release/i": {"gzip_bomb": 419430400}}          # 400 KB gzipped, 400 MiB unpacked
 
-Seed URLs are often transliterations of the real address (SITE.md), and
+Seed URLs are often transliterations of the real address (docs/site.md), and
 the archive writes `/node/<n>` pages as `/release/<n>`; how the replica
 answers these archive forms is chosen with --transliterated.
 """
@@ -94,8 +94,9 @@ from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 from mirror.site.governments import PER_SEARCH_PAGE, government_of, search_path
 from mirror.archive.urls import SITE, archive_url
-from mirror.testing.pagebuild import (NZ, PER_PAGE, ListingItem, build_block_page, build_feed, build_js_challenge, build_listing,
-                        build_search, challenge_token, iso_utc, nz_date_text, parse_date_text, parse_iso)
+from mirror.site.dates import NZ, iso_utc, parse_iso, shown_date_text
+from mirror.testing.pagebuild import (PER_PAGE, ListingItem, build_block_page, build_feed, build_js_challenge,
+                                      build_listing, build_search, challenge_token, parse_date_text)
 
 _CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
 # The article's date: `<time class="meta meta__date" datetime=""><time
@@ -254,14 +255,9 @@ def _named(nodes, linked: str) -> list[tuple[str, str | None]]:
 def read_item(entry: Entry, html: str) -> ListingItem:
     """A listing item from the page: its title, names and the first words
     of its body, read from the article only (never the header menus)."""
-    from parsel import Selector  # only listings need it
+    from mirror.site.extract import page_selector  # only listings need it
 
-    head_end = html.find("</head>")
-    start = html.find("<main", max(head_end, 0))
-    end = html.find("</main>", start)
-    if head_end >= 0 and start >= 0 and end >= 0:
-        html = html[:head_end] + "</head><body>" + html[start:end + 7] + "</body></html>"
-    sel = Selector(text=html)
+    sel = page_selector(html, whole_head=True)
     main = sel.css("article.node--view-mode-full div.ds-three-col__main")
     title = "".join(main.css("h1.article__title ::text").getall()).strip()
     if not title:
@@ -270,7 +266,7 @@ def read_item(entry: Entry, html: str) -> ListingItem:
     summary = " ".join(words[:SUMMARY_WORDS]) + (" …" if len(words) > SUMMARY_WORDS else "")
     date_text = entry.date_text
     if not date_text and entry.date_iso:
-        date_text = nz_date_text(parse_iso(entry.date_iso).astimezone(NZ).date())
+        date_text = shown_date_text(parse_iso(entry.date_iso).astimezone(NZ).date())
     return ListingItem(
         path=entry.path, title=title, date_iso=entry.date_iso, date_text=date_text, summary=summary,
         ministers=_named(main.css("ul.meta--ministers > li"), "div.minister__title"),

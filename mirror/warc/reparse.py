@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
+from mirror.outcomes import NoDocument
+
 PAGE_PATHS = ("/release/", "/speech/", "/node/")
 
 
@@ -127,7 +129,7 @@ class Rebuilder:
         from scrapy.http import HtmlResponse
 
         from mirror.site.candidates import own_archive_urls
-        from mirror.site.page import BLOCKED, WRITE_ERROR, store_page
+        from mirror.site.page import store_page
 
         if archived.status != 200 or not urlsplit(archived.url).path.startswith(PAGE_PATHS):
             return "skipped"
@@ -141,9 +143,9 @@ class Rebuilder:
         asked = archived.via or archived.url
         page = store_page(response.text, response.url, self.output_dir,
                           own_archive_urls(asked, asked, archived.url))
-        if page.outcome == WRITE_ERROR:
+        if page.outcome == NoDocument.WRITE_ERROR:
             raise OSError(page.reason)
-        if page.outcome == BLOCKED:
+        if page.outcome == NoDocument.BLOCKED:
             return "blocked"
         return page.outcome if page.path else "skipped"
 

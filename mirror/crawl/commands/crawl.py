@@ -1,9 +1,9 @@
 """`scrapy crawl` whose exit status says whether the run can be trusted.
 
 Scrapy's own command exits 0 whatever the spider met; a scheduled job needs
-to know when the fetches failed.  The verdict is the `mirror/exit_status`
-stat that the run-summary extension sets when the spider closes; a crawl
-that never got that far (it crashed) exits 2.
+to know when the fetches failed.  The verdict is the one the run's
+context (`RunContext`) holds when the spider has closed; a crawl that never
+got that far (it crashed) exits 2.
 """
 
 from __future__ import annotations
@@ -13,19 +13,10 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from mirror.crawl.runlock import BUSY, lock_path, run_lock
+from mirror.crawl.context import exit_status_of
+from mirror.crawl.runlock import lock_path, run_lock
 from mirror.crawl.state import state_dir
-
-EXIT_STAT = "mirror/exit_status"
-UNTRUSTED = 2
-
-
-def crawl_exit_status(crawler) -> int:
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    if EXIT_STAT in stats:
-        return int(stats[EXIT_STAT])
-    return UNTRUSTED
-
+from mirror.outcomes import Exit
 
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
@@ -37,11 +28,11 @@ class Command(ScrapyCrawlCommand):
         with run_lock(lock) as (held, holder):
             if held is None:
                 print(f"scrapy crawl: another run is active (pid {holder or '?'} holds {lock})", file=sys.stderr)
-                self.exitcode = BUSY
+                self.exitcode = Exit.BUSY
                 return
             crawler = self._create_crawler(args[0])
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        self.exitcode = max(self.exitcode, crawl_exit_status(crawler))
+        self.exitcode = max(self.exitcode, exit_status_of(crawler))

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import scrapy
 
-from mirror.crawl.commands.crawl import EXIT_STAT, UNTRUSTED
+from mirror.crawl.context import RunContext
 from mirror.site.discover import looks_like_search_page, search_results
 from mirror.crawl.failures import failure_reason
 from mirror.site.governments import CONTENT_TYPES, CURRENT, GOVERNMENT_IDS, search_path
 from mirror.archive.urls import SITE, canonical_site_url
 from mirror.crawl.siteindex import Listed, Paging, SiteIndex, index_path
-from mirror.crawl.state import state_dir
+from mirror.outcomes import Exit
 
 DEFAULT_TYPES = ("article",)
 
@@ -40,13 +40,16 @@ def _choices(value: str | None, allowed, default, convert=str) -> list:
 class IndexSpider(scrapy.Spider):
     name = "index"
     allowed_domains = ["www.beehive.govt.nz"]
-    # No release items, so none of the crawl's outcome machinery; the web
-    # archive (WarcRecorder) stays.
-    custom_settings = {
-        "ITEM_PIPELINES": {},
-        "EXTENSIONS": {"mirror.crawl.extensions.RunManifest": None, "mirror.crawl.extensions.RevisitState": None,
-                       "mirror.crawl.extensions.RunReport": None},
-    }
+    @classmethod
+    def update_settings(cls, settings):
+        """No release items, so none of the crawl's outcome machinery; the
+        rest of the project's components (the web archive among them) stay.
+        (A `custom_settings` EXTENSIONS dict would replace the project's.)"""
+        super().update_settings(settings)
+        settings.set("ITEM_PIPELINES", {}, priority="spider")
+        for name in ("mirror.crawl.extensions.RunManifest", "mirror.crawl.extensions.RevisitState",
+                     "mirror.crawl.extensions.RunReport"):
+            settings["EXTENSIONS"].set(name, None, priority="spider")
 
     def __init__(self, government: str | None = None, type: str | None = None, **kwargs):  # noqa: A002
         super().__init__(**kwargs)
@@ -56,7 +59,7 @@ class IndexSpider(scrapy.Spider):
         self.index: SiteIndex | None = None
 
     async def start(self):
-        self.index = SiteIndex(index_path(state_dir(self.settings)))
+        self.index = SiteIndex(index_path(RunContext.of(self.crawler).state_dir))
         for government in self.governments:
             for content_type in self.types:
                 paging = Paging(self.index.progress(government, content_type), current=government == CURRENT)
@@ -104,4 +107,4 @@ class IndexSpider(scrapy.Spider):
             self.crawler.stats.set_value("mirror/index/size", self.index.count())
             self.index.close()
         untrusted = self.failures or reason != "finished"
-        self.crawler.stats.set_value(EXIT_STAT, UNTRUSTED if untrusted else 0)
+        RunContext.of(self.crawler).verdict(Exit.UNTRUSTED if untrusted else Exit.OK)

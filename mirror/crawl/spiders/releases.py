@@ -18,15 +18,15 @@ from mirror.crawl.browser import BROWSER
 from mirror.site.candidates import candidate_addresses
 from mirror.site.discover import feed_links, listing_links
 from mirror.crawl.failures import STOPPED, failure_detail, failure_reason
-from mirror.crawl.items import ReleaseItem
-from mirror.review.manifest import NOT_MODIFIED, read_manifest
+from mirror.crawl.items import Fetched
+from mirror.review.manifest import read_manifest
 from mirror.crawl.middlewares import KNOWN, RELEASE, REPAIR, WALL_RETRIES
 from mirror.archive.urls import SITE, archive_url, canonical_site_url, is_site_url
 from mirror.crawl.revisit import choose
 from mirror.review.runs import manifest_path
 from mirror.archive.seeds import BadSeed, Seed, SeedSet, no_seeds_reason, read_seeds
 from mirror.crawl.siteindex import Listed, SiteIndex, index_path
-from mirror.crawl.state import state_dir, state_of
+from mirror.crawl.context import RunContext
 
 # The site answers these for an address it does not have: the release may
 # still live at the seed's next candidate address.
@@ -61,7 +61,7 @@ class ReleasesSpider(scrapy.Spider):
     # --- seeds ------------------------------------------------------------------
 
     def load_seeds(self) -> SeedSet:
-        seeds = read_seeds(self.settings.get("SEEDS_DIR", "seeds"))
+        seeds = read_seeds(self.settings["SEEDS_DIR"])
         if self.only_url:
             if not is_site_url(self.only_url):
                 return SeedSet(bad=[BadSeed(f"-a url={self.only_url}", "URL outside beehive.govt.nz")])
@@ -93,8 +93,8 @@ class ReleasesSpider(scrapy.Spider):
             chosen = [seed for seed in chosen if seed.url not in done]
             self.logger.info("resuming: %d seeds already have an outcome in this run", len(seeds.seeds) - len(chosen))
         if budget is not None:
-            revisit_days = self.settings.getint("REVISIT_DAYS", 30)
-            plan = choose(chosen, state_of(self.crawler).checked_times(), budget,
+            revisit_days = self.settings.getint("REVISIT_DAYS")
+            plan = choose(chosen, RunContext.of(self.crawler).state.checked_times(), budget,
                           datetime.now(timezone.utc).date(), revisit_days)
             if budget < plan.needed:
                 self.logger.warning("a daily budget of %d cannot check %d seeds every %d days with %d recent "
@@ -106,14 +106,15 @@ class ReleasesSpider(scrapy.Spider):
 
     def done_urls(self) -> set[str]:
         """URLs with an outcome in this run's manifest (a resumed run)."""
-        run_id = self.settings.get("RUN_ID")
-        path = manifest_path(self.settings.get("OUTPUT_DIR", "output"), run_id) if run_id else None
+        run_id = self.settings["RUN_ID"]  # set only when resuming (mirror run)
+        path = manifest_path(self.settings["OUTPUT_DIR"], run_id) if run_id else None
         return set(read_manifest(path)) if path and os.path.exists(path) else set()
 
     def load_addresses(self) -> None:
         """What earlier runs and the site index know of real addresses."""
-        self.remembered = state_of(self.crawler).addresses()
-        self.site_index = SiteIndex.open_existing(index_path(state_dir(self.settings)))
+        context = RunContext.of(self.crawler)
+        self.remembered = context.state.addresses()
+        self.site_index = SiteIndex.open_existing(index_path(context.state_dir))
         if self.site_index is not None:
             self.indexed = self.site_index.by_archive_url()
             self.crawler.stats.set_value("mirror/index/size", sum(map(len, self.indexed.values())))
@@ -134,7 +135,7 @@ class ReleasesSpider(scrapy.Spider):
 
     async def start(self):
         if not self.only_url:
-            nothing = no_seeds_reason(self.settings.get("SEEDS_DIR", "seeds"))
+            nothing = no_seeds_reason(self.settings["SEEDS_DIR"])
             if nothing:
                 # Nothing to check is not "nothing to review": the job is misconfigured.
                 self.logger.error("%s: nothing to crawl", nothing)
@@ -191,45 +192,41 @@ class ReleasesSpider(scrapy.Spider):
     # `return` values.
 
     def parse_release(self, response, seed: Seed, discovered: bool = False, addresses: tuple[str, ...] = (),
-                      attempt: int = 0) -> ReleaseItem:
-        item = ReleaseItem(url=seed.url, final_url=response.url, status=response.status,
-                           seed_path=seed.path, discovered=discovered, tried=addresses[:attempt + 1],
-                           browser="browser" in response.flags, repaired=REPAIR in response.meta)
+                      attempt: int = 0) -> Fetched:
+        item = Fetched(seed.url, response.url, response.status, seed.path, discovered, addresses[:attempt + 1],
+                       browser="browser" in response.flags, repaired=REPAIR in response.meta)
         if response.status == 304:
-            known = response.meta.get(KNOWN)
-            if known is None:  # validators we did not send: nothing stands for the page
+            item.known = response.meta.get(KNOWN)
+            if item.known is None:  # validators we did not send: nothing stands for the page
                 item.failure = "304 for a page with no document on disk"
-            else:
-                item.outcome = NOT_MODIFIED
-                item.output_path, item.sha1 = known
             return item
         item.etag = response.headers.get(b"ETag", b"").decode("latin-1")
         item.last_modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
         # Bytes, not text: decoding is page work, done where extraction is
-        # (pipelines.StorePipeline, page.store_response).
+        # (crawl.pipelines.StorePipeline, site.page.store_response).
         item.body, item.encoding = response.body, response.encoding
         return item
 
-    def fetch_failed(self, failure) -> ReleaseItem | scrapy.Request:
+    def fetch_failed(self, failure) -> Fetched | scrapy.Request | None:
         request = failure.request
         kwargs = request.cb_kwargs
         seed, addresses, attempt = kwargs["seed"], kwargs["addresses"], kwargs["attempt"]
         reason, status = failure_reason(failure.value)
+        item = Fetched(seed.url, request.url, status or 0, seed.path, kwargs["discovered"], addresses[:attempt + 1],
+                       browser=bool(request.meta.get(BROWSER)))
         if reason == STOPPED:
             if not request.meta.get(WALL_RETRIES):
                 return None  # never sent: the seed stays not checked
-            # walled before, and not asked again since the run stopped
-            return ReleaseItem(url=seed.url, final_url=request.url, status=200, seed_path=seed.path,
-                               discovered=kwargs["discovered"], tried=addresses[:attempt + 1], blocked=True,
-                               reason="the bot wall answered instead of the page")
+            item.walled = True  # walled before, and not asked again since the run stopped
+            return item
         if status in NOT_HERE and attempt + 1 < len(addresses):
             self.crawler.stats.inc_value("mirror/addresses/next_candidate")
             return self.address_request(seed, kwargs["discovered"], addresses, attempt + 1)
         response = getattr(failure.value, "response", None)
-        return ReleaseItem(url=seed.url, final_url=response.url if response is not None else request.url,
-                           status=status or 0, failure=reason, detail=failure_detail(failure.value),
-                           seed_path=seed.path, discovered=kwargs["discovered"], tried=addresses[:attempt + 1],
-                           browser=bool(request.meta.get(BROWSER)))
+        if response is not None:
+            item.final_url = response.url
+        item.failure, item.detail = reason, failure_detail(failure.value)
+        return item
 
     # --- discovery --------------------------------------------------------------
 
@@ -255,7 +252,7 @@ class ReleasesSpider(scrapy.Spider):
     def record_listed(self, links: list[tuple[str, date | None]]) -> None:
         """Listing and feed links feed the site index too."""
         if self.site_index is None:
-            self.site_index = SiteIndex(index_path(state_dir(self.settings)))
+            self.site_index = SiteIndex(index_path(RunContext.of(self.crawler).state_dir))
         self.site_index.add(Listed(canonical_site_url(href), day) for href, day in links)
 
     def closed(self, reason):

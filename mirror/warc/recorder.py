@@ -1,0 +1,135 @@
+"""The Scrapy extension that records every exchange in the web archive.
+
+It hears `response_downloaded`, which fires for every response the download
+handler returns (robots.txt, redirects, errors, and every exchange a browser
+fetch made), before any downloader middleware has decompressed, followed or
+dropped it, and hands it to `warc.files.WarcFiles` as plain values.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import scrapy
+import warcio
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from mirror.crawl.context import RunContext
+from mirror.warc.files import FOLDER, NORMALISED, Exchange, WarcFiles, recover
+
+logger = logging.getLogger(__name__)
+
+
+def _truncation(flags) -> str | None:
+    if "dataloss" in flags:
+        return "disconnect"
+    if "download_stopped" in flags:
+        return "unspecified"
+    return None
+
+
+def exchange_of(request, response) -> Exchange:
+    """The exchange as the download handler saw it (Scrapy objects in)."""
+    latency = request.meta.get("download_latency")
+    date = datetime.now(timezone.utc)
+    if latency:
+        date -= timedelta(seconds=latency)
+    ip = getattr(response, "ip_address", None)
+    return Exchange(
+        url=response.url,
+        status=response.status,
+        response_headers=[(name, value) for name, values in response.headers.items() for value in values],
+        body=response.body,
+        method=request.method,
+        request_headers=[(name, value) for name, values in request.headers.items() for value in values],
+        request_body=request.body,
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        date=date,
+        ip_address=str(ip) if ip else None,
+        truncated=_truncation(response.flags),
+    )
+
+
+class WarcRecorder:
+    """Records every response the downloader receives, with its request, in
+    `OUTPUT_DIR/warc/<run-id>-NNNNN.warc.gz` (WARC_ENABLED, WARC_MAX_SIZE)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.folder = Path(settings["OUTPUT_DIR"]) / FOLDER
+        self.max_size = settings.getint("WARC_MAX_SIZE")
+        self.files: WarcFiles | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def info(self, run_id: str) -> dict:
+        settings = self.crawler.settings
+        info = {
+            "software": f"beehive-mirror (Scrapy {scrapy.__version__}, warcio {_version(warcio)})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": run_id,
+            "http-header-user-agent": settings["USER_AGENT"],
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "description": NORMALISED,
+        }
+        origin = settings["MIRROR_ORIGIN"]
+        if origin:
+            info["mirror-origin"] = f"fetched from {origin}; records name the real site"
+        return info
+
+    def spider_opened(self, spider):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for done in recover(self.folder):
+            if done.note:
+                logger.warning("WARC %s: %s", done.path, done.note)
+            else:
+                logger.warning("WARC %s recovered: %d complete records kept, %d bytes of a torn write cut",
+                               done.path, done.records, done.dropped)
+        run_id = RunContext.of(self.crawler).run_id
+        self.files = WarcFiles(self.folder, run_id, self.max_size, self.info(run_id))
+
+    def response_downloaded(self, response, request):
+        if self.files is None:
+            return
+        stats = self.crawler.stats
+        try:
+            self.files.write(exchange_of(request, response))
+        except Exception as exc:  # noqa: BLE001 - the crawl goes on; the gap is logged and counted
+            stats.inc_value("warc/errors")
+            logger.error("WARC: could not record %s: %s", response.url, exc)
+            return
+        stats.inc_value("warc/exchanges")
+        stats.inc_value("warc/revisits" if response.status == 304 else "warc/responses")
+
+    def spider_closed(self, spider, reason):
+        if self.files is None:
+            return
+        self.files.close()
+        stats = self.crawler.stats
+        stats.set_value("warc/files", len(self.files.closed_files))
+        stats.set_value("warc/records", self.files.records)
+        if self.files.closed_files:
+            logger.info("WARC: %d records in %s", self.files.records,
+                        ", ".join(str(p) for p in self.files.closed_files))
+
+
+def _version(module) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(module.__name__)
+    except Exception:  # noqa: BLE001 - informative only
+        return "unknown"
