@@ -29,10 +29,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from common import REPO, TARBALL, archive_documents
-
-from mirror.site.addresses import rebuild_address, unplaceable_reason
 from mirror.archive.document import parse
 from mirror.archive.urls import SITE, archive_url
+from mirror.site.addresses import rebuild_address, unplaceable_reason
 
 SHARED = REPO.parent / "shared"
 ADDRESSES = SHARED / "beehive" / "addresses" / "1999-2002-labour.tsv"
@@ -139,8 +138,8 @@ def main() -> int:
 
     # Best of three passes over the whole archive, per call.
     runs = [timed(documents) for _ in range(3)]
-    ascii_times = [min(t) for t in zip(*(run[0] for run in runs))]
-    other_times = [min(t) for t in zip(*(run[1] for run in runs))]
+    ascii_times = [min(t) for t in zip(*(run[0] for run in runs), strict=True)]
+    other_times = [min(t) for t in zip(*(run[1] for run in runs), strict=True)]
     _, _, ascii_found, other_found = runs[0]
     fast, slow = micro(ascii_times), micro(other_times)
     everything = micro(ascii_times + other_times)

@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 from common import FAST, REPO, build_site, stat
-
 from mirror.testing.replica import Site, make_server
 
 

@@ -48,7 +48,7 @@ def build_site(work: Path, limit: int | None = None) -> tuple[Path, Path, int]:
     pages.mkdir(parents=True, exist_ok=True)
     count = 0
     seen = set()
-    for name, text in archive_documents(limit):
+    for _name, text in archive_documents(limit):
         doc = parse(text)
         if doc.url in seen:
             continue  # the archive has a few URLs twice: one page each
@@ -68,8 +68,8 @@ def free_port() -> int:
 @contextmanager
 def replica(pages: Path, *options: str):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(pages), "--port", str(port), *options],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(pages), "--port", str(port),
+                                *options], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         process.stdout.readline()  # "serving N pages ...": the index is built
         yield f"http://127.0.0.1:{port}"

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from common import REPO
-
 from mirror.archive.document import render
 from mirror.site.extract import extract, page_selector
 

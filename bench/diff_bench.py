@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mirror.archive.document import FIELDS, parse  # noqa: E402
-from mirror.review.manifest import ManifestWriter, Record  # noqa: E402
 from mirror.archive.store import write_document  # noqa: E402
+from mirror.review.manifest import ManifestWriter, Record  # noqa: E402
 
 DEFAULT_TARBALL = REPO.parent / "shared" / "corpus" / "beehive-markdown-releases.tar.xz"
 
@@ -82,7 +82,7 @@ def measure(tarball: Path, work: Path, repeat: int = 3) -> dict:
     diff_r_command = ["diff", "-r", str(seeds / "releases"), str(output / "releases")]
     mirror_command = [sys.executable, "-m", "mirror", "diff", "--seeds", str(seeds), "--output", str(output),
                       "--manifest", str(work / "manifest.jsonl"), "--report", str(work / "report")]
-    bare_command = mirror_command[:mirror_command.index("--manifest")] + ["--report", str(work / "report-bare")]
+    bare_command = [*mirror_command[:mirror_command.index("--manifest")], "--report", str(work / "report-bare")]
     # Interleaved, best of each: all see the same page-cache weather.
     diff_r = mirror = bare = float("inf")
     code = None
@@ -110,7 +110,8 @@ def main() -> int:
     result = measure(args.tarball, args.work, args.repeat)
     print(f"pairs {result['pairs']}, outputs changed {result['changed_outputs']}")
     print(f"diff -r      {result['diff_r_seconds']:7.2f} s")
-    print(f"mirror diff  {result['mirror_diff_seconds']:7.2f} s  (exit {result['mirror_diff_exit']}; {result['summary']})")
+    print(f"mirror diff  {result['mirror_diff_seconds']:7.2f} s  "
+          f"(exit {result['mirror_diff_exit']}; {result['summary']})")
     print(f"ratio        {result['ratio']:7.2f}x  (target <= 3x)")
     print(f"mirror diff without a manifest {result['mirror_diff_no_manifest_seconds']:.2f} s, "
           f"{result['no_manifest_ratio']:.2f}x (reads every output file)")

@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 from common import REPO, free_port
-
 from mirror.archive.document import FormatError, parse
 from mirror.testing.pagebuild import Page, build_page
 
@@ -43,8 +42,8 @@ def build(work: Path, pages: int) -> tuple[Path, Path]:
                     date_iso=f"2021-03-{1 + n % 28:02d}T02:00:00Z", date_text="", ministers=["Hon Nobody Real"],
                     portfolios=["Imaginary Affairs"], body_html=f"<p>Paragraph {n}.</p><ul><li>a</li><li>b</li></ul>")
         (site / f"{slug}.html").write_text(build_page(page), encoding="utf-8")
-        (seeds / f"{slug}.md").write_text(f'---\ntitle: "Old"\ndate: 2021-03-01\nurl: {SITE}/release/{slug}\n---\n\nOld.',
-                                          encoding="utf-8")
+        (seeds / f"{slug}.md").write_text(
+            f'---\ntitle: "Old"\ndate: 2021-03-01\nurl: {SITE}/release/{slug}\n---\n\nOld.', encoding="utf-8")
     (work / "plan.json").write_text(json.dumps({f"/release/invented-release-{n:04d}": {"delay": 0.05}
                                                 for n in range(pages)}))
     return site, seeds
@@ -80,7 +79,7 @@ def one_round(number: int, work: Path, pages: int, rng: random.Random, origin: s
     result = {"round": number, "killed_after_s": round(moment, 2), "unparsable_after_kill": unparsable(output),
               "temporary_after_kill": sum(p.endswith(".tmp") for p in left),
               "warc_open_after_kill": sum(p.endswith(".open") for p in left)}
-    resumed = subprocess.run(run + ["--resume"], cwd=REPO, capture_output=True, text=True)
+    resumed = subprocess.run([*run, "--resume"], cwd=REPO, capture_output=True, text=True)
     result["resume_exit"] = resumed.returncode
     report = json.loads((output / "reports" / "latest" / "report.json").read_text(encoding="utf-8"))
     result["accounted"] = sum(report["summary"].values())

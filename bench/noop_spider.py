@@ -4,6 +4,8 @@ same settings, every response discarded (no extraction, no items).
     scrapy runspider bench/noop_spider.py -s SEEDS_DIR=... -s MIRROR_ORIGIN=...
 """
 
+from typing import ClassVar
+
 import scrapy
 
 from mirror.archive.seeds import read_seeds
@@ -11,7 +13,7 @@ from mirror.archive.seeds import read_seeds
 
 class NoopSpider(scrapy.Spider):
     name = "noop"
-    allowed_domains = ["www.beehive.govt.nz"]
+    allowed_domains: ClassVar[list[str]] = ["www.beehive.govt.nz"]
 
     async def start(self):
         for seed in read_seeds(self.settings.get("SEEDS_DIR", "seeds")).seeds:

@@ -31,12 +31,11 @@ import time
 from pathlib import Path
 
 from common import FAST, REPO, TARBALL, archive_documents, crawl, replica, stat
-
-from mirror.site.addresses import rebuild_address, unplaceable_reason
 from mirror.archive.document import parse
-from mirror.site.governments import GOVERNMENTS
-from mirror.review.manifest import read_manifest
 from mirror.archive.urls import SITE, archive_url
+from mirror.review.manifest import read_manifest
+from mirror.site.addresses import rebuild_address, unplaceable_reason
+from mirror.site.governments import GOVERNMENTS
 from mirror.testing.pagebuild import build_page, page_from_document
 
 SHARED = REPO.parent / "shared"
@@ -76,7 +75,7 @@ def build(work: Path) -> tuple[Path, Path, dict[str, tuple[str, str]]]:
     with open(PAIRS / "INDEX.tsv", encoding="utf-8") as handle:
         pair_urls = {row["md_url"] for row in csv.DictReader(handle, delimiter="\t")}
     chosen: dict[str, tuple[str, str]] = {}
-    for name, text in archive_documents():
+    for _name, text in archive_documents():
         doc = parse(text)
         in_term = TERM.start.isoformat() <= doc.date < TERM_END.isoformat()
         if not (in_term or doc.url in pair_urls) or doc.url in chosen:

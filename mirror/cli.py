@@ -8,9 +8,15 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mirror.archive import lint
 from mirror.outcomes import Exit
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+    from mirror.archive.seeds import SeedSet
 
 EXIT_HELP = """exit status (diff, run): 0 nothing to review; 1 entries to review
 (changed, new, gone, moved); 2 the run cannot be trusted (most seeds failed
@@ -18,7 +24,7 @@ or blocked, the site refused the crawler, or the crawl crashed); 3 (run)
 another run is active."""
 
 
-def cmd_lint(args) -> int:
+def cmd_lint(args: argparse.Namespace) -> int:
     counts: Counter = Counter()
     for result in lint.lint_paths(args.paths):
         counts[result.verdict] += 1
@@ -28,7 +34,7 @@ def cmd_lint(args) -> int:
     return 0 if counts[lint.CANONICAL] == sum(counts.values()) else 1
 
 
-def cmd_diff(args) -> int:
+def cmd_diff(args: argparse.Namespace) -> int:
     from mirror.archive.seeds import SeedReader, seed_paths
     from mirror.review.diff import diff, exit_status
     from mirror.review.manifest import read_manifest
@@ -60,7 +66,7 @@ def cmd_diff(args) -> int:
     return exit_status(result)
 
 
-def project_settings(overrides: list[tuple[str, str]]):
+def project_settings(overrides: list[tuple[str, str]]) -> Settings:
     """The project's settings with `-s NAME=VALUE` overrides: the one
     settings object every command reads, as `scrapy crawl` does."""
     from mirror.crawl.job import crawl_settings
@@ -68,7 +74,7 @@ def project_settings(overrides: list[tuple[str, str]]):
     return crawl_settings(overrides)
 
 
-def missing_in_index(settings, seeds) -> dict | None:
+def missing_in_index(settings: Settings, seeds: SeedSet) -> dict | None:
     """What the site index lists and no seed has, when there is an index."""
     from mirror.crawl.siteindex import SiteIndex, index_path
     from mirror.crawl.state import state_dir
@@ -83,16 +89,16 @@ def missing_in_index(settings, seeds) -> dict | None:
         index.close()
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from mirror.crawl.job import run_crawl
 
     return run_crawl(args.settings, args.arguments, resume=args.resume)
 
 
-def cmd_index(args) -> int:
+def cmd_index(args: argparse.Namespace) -> int:
     from mirror.crawl.job import run_index
 
-    spider_args = {}
+    spider_args: dict[str, str] = {}
     if args.government:
         spider_args["government"] = ",".join(args.government)
     if args.type:
@@ -100,7 +106,7 @@ def cmd_index(args) -> int:
     return run_index(args.settings, spider_args)
 
 
-def cmd_accept(args) -> int:
+def cmd_accept(args: argparse.Namespace) -> int:
     from mirror.review.accept import BadReport, accept
     from mirror.review.runs import LATEST, REPORTS
 
@@ -124,7 +130,7 @@ def cmd_accept(args) -> int:
     return Exit.REVIEW if refused else Exit.OK
 
 
-def cmd_reparse(args) -> int:
+def cmd_reparse(args: argparse.Namespace) -> int:
     from mirror.warc.reparse import reparse_files
 
     return reparse_files(args.warcs, args.output or project_settings(args.settings)["OUTPUT_DIR"])

@@ -54,6 +54,11 @@ class Verdict(StrEnum):
 # In report order: what a person must look at, then what could not be judged.
 TO_REVIEW = (Verdict.CHANGED, Verdict.NEW, Verdict.MOVED, Verdict.GONE)
 # `mirror accept` takes these: the ones that carry a document.
+# The reason a `changed` entry carries when every difference is whitespace
+# (spaces, U+00A0, U+200B, U+202F moved at line ends or doubled): listed after
+# the real changes, it does not on its own make a run's exit status 1.
+WHITESPACE_ONLY = "whitespace only"
+
 ACCEPTABLE = frozenset({Verdict.CHANGED, Verdict.NEW, Verdict.MOVED})
 
 

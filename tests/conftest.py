@@ -3,12 +3,18 @@ to run `scrapy crawl releases` against it exactly as a user would."""
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -24,6 +30,69 @@ FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS
         "CONCURRENT_REQUESTS": "8",
         "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "5", "LOG_LEVEL": "INFO", "BOTWALL_BACKOFF": "0.05",
         "BROWSER_PASS_TIMEOUT": "2"}
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that was bound and then closed: nothing listens
+    there, so a connection to it is refused (no fixed port number that some
+    other process might be using)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def unreachable_origin() -> str:
+    """An origin on 127.0.0.1 that refuses every connection."""
+    return f"http://127.0.0.1:{closed_port()}"
+
+
+def wait_for(condition, seconds: float = 60, interval: float = 0.05, what: str = "the condition"):
+    """Poll `condition` until it returns something true, and return that;
+    fail the test when `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(interval)
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Kill a background process (a no-op when it has ended), reap it, and
+    close its pipes: for `finally`, so that no test leaves a process behind."""
+    process.kill()
+    process.wait(timeout=timeout)
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+_STATS_DUMP = "Dumping Scrapy stats:"
+# datetime values (start_time, finish_time), with at most one level of parentheses inside
+_DATETIME = re.compile(r"datetime\.\w+\((?:[^()]|\([^()]*\))*\)")
+
+
+def scrapy_stats(log: str) -> dict:
+    """The Scrapy stats a crawl dumped into its log at the end, as a dict
+    (the last dump when there are several; datetime values as their repr
+    text).  Fails the test when the log holds no dump."""
+    start = log.rfind(_STATS_DUMP)
+    if start < 0:
+        raise AssertionError(f"no Scrapy stats dump in the log:\n{log[-3000:]}")
+    # the pprinted dict: a line opening with "{", then lines indented by one space
+    lines = log[start:].splitlines()[1:]
+    block = lines[:1] + list(itertools.takewhile(lambda line: line.startswith(" "), lines[1:]))
+    text = _DATETIME.sub(lambda m: repr(m.group(0)), "\n".join(block))
+    stats = ast.literal_eval(text)
+    assert isinstance(stats, dict), text
+    return stats
+
+
+def latest_report(output: Path) -> dict:
+    """The newest run's report.json under `output`."""
+    return json.loads((output / "reports" / "latest" / "report.json").read_text(encoding="utf-8"))
 
 
 def shared_path(*parts: str) -> Path:
@@ -75,6 +144,15 @@ class CrawlResult:
     returncode: int
     log: str
     output: Path
+
+    @cached_property
+    def stats(self) -> dict:
+        """The Scrapy stats the crawl dumped at its end (`scrapy_stats`)."""
+        return scrapy_stats(self.log)
+
+    def report(self) -> dict:
+        """The newest run's report.json (`run.crawl` holds the crawl summary)."""
+        return latest_report(self.output)
 
     def file(self, relative: str) -> str:
         return (self.output / relative).read_text(encoding="utf-8")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mirror.site.addresses import rebuild_address, title_slug, unplaceable_reason
 from mirror.archive.document import parse
 from mirror.archive.urls import SITE, archive_url
+from mirror.site.addresses import rebuild_address, title_slug, unplaceable_reason
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEASE = f"{SITE}/release/"

@@ -13,7 +13,7 @@ import pytest
 from mirror.review.manifest import read_manifest
 from mirror.testing.pagebuild import Page
 
-from .conftest import Replica, run_crawl, write_seed
+from .conftest import Replica, run_crawl, unreachable_origin, write_seed
 
 SITE = "https://www.beehive.govt.nz"
 NBSP = "\u00a0"
@@ -193,13 +193,15 @@ def test_block_page_and_empty_page_are_dropped_with_reasons(crawl):
     blocked, empty = manifest[f"{SITE}/release/blocked-page"], manifest[f"{SITE}/release/empty-page"]
     assert (blocked.outcome, blocked.reason) == ("blocked", "the bot wall answered instead of the page")
     assert (empty.outcome, empty.reason) == ("dropped", "page has neither title nor body")
-    assert "'mirror/dropped/blocked': 1" in crawl.log
-    assert "'mirror/dropped/empty': 1" in crawl.log
+    assert crawl.stats["mirror/dropped/blocked"] == 1
+    assert crawl.stats["mirror/dropped/empty"] == 1
 
 
 def test_unsafe_id_is_refused(crawl):
     # a seed whose id decodes to ".." is not a seed at all: nothing is asked for it
-    assert "bad seed" in crawl.log and "unsafe document id '..'" in crawl.log
+    invalid = [e for e in crawl.report()["entries"] if e["seed"].endswith("/unsafe.md")]
+    assert len(invalid) == 1 and invalid[0]["status"] == "seed-invalid"
+    assert invalid[0]["reason"].startswith("unsafe document id '..'")
     assert crawl.hits.get("/release/%2E%2E", 0) == 0
     assert all(".." not in p for p in crawl.files())
     assert not (crawl.output.parent / "2010-01-01-.md").exists()
@@ -209,7 +211,7 @@ def test_missing_page_is_a_failure_with_its_reason(crawl):
     manifest = read_manifest(crawl.output / "reports" / "latest" / "manifest.jsonl")
     missing = manifest[f"{SITE}/release/no-such-page"]
     assert (missing.outcome, missing.status, missing.reason) == ("failed", 404, "http 404")
-    assert "'mirror/failed/http 404': 1" in crawl.log
+    assert crawl.stats["mirror/failed/http 404"] == 1
 
 
 @pytest.mark.parametrize("name, reason", [
@@ -220,22 +222,35 @@ def test_missing_page_is_a_failure_with_its_reason(crawl):
     ("latin1.md", "not UTF-8"),
 ])
 def test_bad_seeds_are_reported_and_skipped(crawl, name, reason):
+    entries = [e for e in crawl.report()["entries"] if e["seed"].endswith(f"/bad/{name}")]
+    assert len(entries) == 1 and entries[0]["status"] == "seed-invalid" and reason in entries[0]["reason"]
+    assert not entries[0]["output"]
+    # (a test of the log: each bad seed is named once, on one line, with its reason)
     lines = [line for line in crawl.log.splitlines() if f"bad/{name}" in line]
     assert len(lines) == 1 and "bad seed" in lines[0] and reason in lines[0]
 
 
 def test_duplicate_seed_fetched_once_and_reported(crawl):
     assert crawl.hits["/release/kereru-count-reaches-record-high"] == 1
-    assert "duplicate seed" in crawl.log and "zz/duplicate.md" in crawl.log
+    assert crawl.stats["mirror/seeds/duplicate"] == 1 and crawl.report()["run"]["duplicates"] == 1
+    # (a test of the log: the duplicate file is named there, and only there)
+    lines = [line for line in crawl.log.splitlines() if "zz/duplicate.md" in line]
+    assert len(lines) == 1 and "duplicate seed" in lines[0]
 
 
 def test_summary_counts(crawl):
     assert crawl.returncode == 1  # the placeholder seeds all differ from their pages: to review
-    summary = next(line for line in crawl.log.splitlines() if "mirror summary:" in line)
-    for part in ("seeds read: 17", "bad seeds: 6", "duplicates: 1", "requested: 10", "fetched: 9",
-                 "written: 7", "unchanged on disk: 0", "dropped: blocked 1, empty 1;",
-                 "failed: http 404 1"):
-        assert part in summary
+    summary = crawl.report()["run"]["crawl"]
+    assert {key: summary[key] for key in ("seeds read", "bad seeds", "duplicates", "requested", "fetched",
+                                          "written", "unchanged on disk", "dropped", "failed")} == {
+        "seeds read": 17, "bad seeds": 6, "duplicates": 1, "requested": 10, "fetched": 9, "written": 7,
+        "unchanged on disk": 0, "dropped": {"blocked": 1, "empty": 1}, "failed": {"http 404": 1}}
+    # the same counts in the Scrapy stats
+    stats = crawl.stats
+    assert (stats["mirror/seeds/read"], stats["mirror/seeds/bad"], stats["mirror/seeds/duplicate"]) == (17, 6, 1)
+    assert (stats["mirror/fetched"], stats["mirror/written"], stats.get("mirror/unchanged", 0)) == (9, 7, 0)
+    # (a test of the log: the crawl ends with one summary line)
+    assert sum("mirror summary: seeds read: 17; bad seeds: 6;" in line for line in crawl.log.splitlines()) == 1
 
 
 def test_log_names_only_the_real_site(crawl):
@@ -252,18 +267,14 @@ def test_every_written_file_is_canonical(crawl):
 
 # --- runs of their own -------------------------------------------------------
 
-def _summary(log: str) -> str:
-    return next(line.split("mirror summary: ", 1)[1] for line in log.splitlines() if "mirror summary: " in line)
-
-
 def test_worker_processes_give_the_same_documents_and_outcomes(crawl, tmp_path):
     in_workers = crawl_the_site(tmp_path, settings={"EXTRACT_PROCESSES": "2"})
     assert in_workers.returncode == crawl.returncode
     assert in_workers.files() == crawl.files() and crawl.files()
     for relative in crawl.files():
         assert (in_workers.output / relative).read_bytes() == (crawl.output / relative).read_bytes(), relative
-    assert _summary(in_workers.log) == _summary(crawl.log)
-    assert "blocked 1" in _summary(crawl.log) and "empty 1" in _summary(crawl.log)
+    assert in_workers.report()["run"]["crawl"] == crawl.report()["run"]["crawl"]
+    assert crawl.report()["run"]["crawl"]["dropped"] == {"blocked": 1, "empty": 1}
 
 
 def _one_page_site(replica: Replica, seeds):
@@ -272,8 +283,8 @@ def _one_page_site(replica: Replica, seeds):
 
 
 @pytest.mark.parametrize("conditional, counts", [
-    ("0", "not modified: 0; written: 0; unchanged on disk: 1"),   # fetched again, same bytes
-    ("1", "not modified: 1; written: 0; unchanged on disk: 0"),   # a 304: nothing to extract
+    ("0", {"not modified": 0, "written": 0, "unchanged on disk": 1}),   # fetched again, same bytes
+    ("1", {"not modified": 1, "written": 0, "unchanged on disk": 0}),   # a 304: nothing to extract
 ])
 def test_unchanged_file_is_left_untouched(replica, tmp_path, conditional, counts):
     _one_page_site(replica, tmp_path / "seeds")
@@ -285,7 +296,8 @@ def test_unchanged_file_is_left_untouched(replica, tmp_path, conditional, counts
     second = run_crawl(replica.origin, tmp_path / "seeds", out, settings={"CONDITIONAL_REQUESTS": conditional})
     assert second.returncode == 1
     assert target.stat().st_mtime == 1_000_000_000
-    assert counts in second.log
+    summary = second.report()["run"]["crawl"]
+    assert {key: summary[key] for key in counts} == counts
     assert not [p for p in out.rglob("*") if p.name.startswith(".") and p.name.endswith(".tmp")]
 
 
@@ -296,9 +308,9 @@ def test_unreachable_origin_fails_every_seed_and_keeps_output(replica, tmp_path)
     kept = out / "releases/2024/07/2024-07-30-kereru-count-reaches-record-high.md"
     kept.parent.mkdir(parents=True)
     kept.write_text("earlier bytes", encoding="utf-8")
-    result = run_crawl("http://127.0.0.1:9", tmp_path / "seeds", out)
+    result = run_crawl(unreachable_origin(), tmp_path / "seeds", out)
     assert result.returncode == 2
-    assert "'mirror/failed/refused': 2" in result.log
+    assert result.stats["mirror/failed/refused"] == 2
     manifest = read_manifest(out / "reports" / "latest" / "manifest.jsonl")
     assert manifest[f"{SITE}/release/another"].reason == "refused"
     assert kept.read_text(encoding="utf-8") == "earlier bytes"

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mirror.archive.seeds import SeedReader
-from mirror.review.diff import (BLOCKED, CHANGED, FAILED, GONE, MOVED, NEW, SEED_INVALID, UNCHANGED,
-                                exit_status, old_extractor_reason)
-from mirror.review.diff import diff as diff_seeds
 from mirror.archive.document import Document, render
-from mirror.review.manifest import ManifestWriter, Record, read_manifest
+from mirror.archive.seeds import SeedReader
 from mirror.archive.store import relative_path
+from mirror.review.diff import (
+    BLOCKED,
+    CHANGED,
+    FAILED,
+    GONE,
+    MOVED,
+    NEW,
+    SEED_INVALID,
+    UNCHANGED,
+    diff as diff_seeds,
+    exit_status,
+    old_extractor_reason,
+)
+from mirror.review.manifest import ManifestWriter, Record, read_manifest
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -54,7 +64,8 @@ def test_without_manifest_outputs_are_found_by_path_then_by_url(tmp_path):
     put(out, doc("unseeded"))
     entries = by_url(diff(paths, str(out)))
     assert entries[f"{SITE}/release/same"].status == UNCHANGED
-    assert (entries[f"{SITE}/release/retitled"].status, entries[f"{SITE}/release/retitled"].fields) == (CHANGED, ["title"])
+    retitled = entries[f"{SITE}/release/retitled"]
+    assert (retitled.status, retitled.fields) == (CHANGED, ["title"])
     assert entries[f"{SITE}/release/redated"].fields == ["date"]
     # no manifest: a seed with no output is unknown, never gone
     assert entries[f"{SITE}/release/missing"].status == FAILED
@@ -254,7 +265,7 @@ def test_a_seed_reading_process_that_dies_costs_nothing_but_time(tmp_path, monke
     monkeypatch.setattr(mirror.archive.seeds, "read_slice", _die)  # forked processes see the patch
     with SeedReader(paths, processes=2, min_seeds=1) as reader:
         spread = diff_seeds(reader.seed_set(), str(out), manifest)
-        assert all(isinstance(future.exception(), BrokenProcessPool) for _, future in reader._slices)
+        assert all(isinstance(future.exception(timeout=60), BrokenProcessPool) for _, future in reader._slices)
     assert _as_json(spread) == _as_json(alone)
 
 

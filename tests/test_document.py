@@ -69,7 +69,8 @@ def test_empty_body_ends_after_the_blank_line():
 
 
 def test_foreign_yaml_header_is_read_but_not_canonical():
-    text = "---\ntitle: 'Single quoted'\ndate: 2001-02-03\nurl: https://www.beehive.govt.nz/release/x\nministers: [A, B]\n---\n\nBody\n"
+    text = ("---\ntitle: 'Single quoted'\ndate: 2001-02-03\nurl: https://www.beehive.govt.nz/release/x\n"
+            "ministers: [A, B]\n---\n\nBody\n")
     doc = parse(text)
     assert doc.ministers == ("A", "B") and doc.title == "Single quoted"
     assert render(doc) != text

@@ -14,8 +14,8 @@ SITE = "https://www.beehive.govt.nz"
 
 
 def page(**fields) -> str:
-    base = dict(title="Invented", canonical=f"{SITE}/release/invented", date_iso="2019-03-27T22:20:36Z",
-                date_text="28 March 2019", body_html="<p>Text.</p>")
+    base = {"title": "Invented", "canonical": f"{SITE}/release/invented", "date_iso": "2019-03-27T22:20:36Z",
+                "date_text": "28 March 2019", "body_html": "<p>Text.</p>"}
     return build_page(Page(**{**base, **fields}))
 
 

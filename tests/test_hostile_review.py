@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from mirror.review.diff import CHANGED, FAILED, GONE, DiffResult, Entry
 from mirror.archive.document import Document, render
+from mirror.review.diff import CHANGED, FAILED, GONE, DiffResult, Entry
 from mirror.review.report import render_html, render_markdown
 
 from .conftest import REPO
@@ -106,7 +106,7 @@ def test_accept_refuses_every_path_outside_its_folder_and_accepts_the_rest(folde
     refused = lines(done.stderr)
     bad = ["dotdot", "absolute", "linked-output", "outside-seed", "new-dotdot", "new-linked"]
     assert len(refused) == len(bad), done.stderr
-    for slug, line in zip(bad, refused):
+    for slug, line in zip(bad, refused, strict=True):
         assert line.startswith(f"{SITE}/release/{slug}: "), line
     assert "Traceback" not in done.stderr
     # nothing outside the folders was read into a seed or written
@@ -197,7 +197,7 @@ def test_diff_never_reads_a_manifest_path_outside_the_output_folder(tmp_path):
         {"url": f"{SITE}/release/discovered", "outcome": "written", "status": 200, "discovered": True,
          "output": "../outside/secret.md"},
     ])
-    done, entries, report, texts = run_diff(tmp_path, seeds, output, manifest)
+    _done, entries, report, texts = run_diff(tmp_path, seeds, output, manifest)
     expected = {"dotdot": "../outside/secret.md", "absolute": str(outside / "secret.md"),
                 "linked": "releases/linked.md", "same-digest": "../outside/same.md",
                 "discovered": "../outside/secret.md"}
@@ -232,7 +232,7 @@ def test_two_releases_claiming_one_document_both_fail(tmp_path):
         {"url": f"{SITE}/release/steady", "outcome": "unchanged", "status": 200,
          "output": "releases/2020/01/2020-01-02-steady.md", "sha1": hashlib.sha1(steady).hexdigest()},
     ])
-    done, entries, report, _ = run_diff(tmp_path, seeds, output, manifest)
+    _done, entries, report, _ = run_diff(tmp_path, seeds, output, manifest)
     pairs = {"first": (shared, "second"), "second": (shared, "first"), "third": (other, "found"),
              "found": (other, "third")}
     for slug, (path, also) in pairs.items():
@@ -254,7 +254,7 @@ def test_a_redirect_to_another_seed_is_moved_not_a_shared_claim(tmp_path):
         {"url": f"{SITE}/release/target", "outcome": "unchanged", "status": 200, "output": target,
          "sha1": hashlib.sha1(data).hexdigest()},
     ])
-    done, entries, report, _ = run_diff(tmp_path, seeds, output, manifest)
+    _done, entries, report, _ = run_diff(tmp_path, seeds, output, manifest)
     assert entries[f"{SITE}/release/old"]["status"] == "moved"
     assert report["summary"]["unchanged"] == 1 and report["summary"]["failed"] == 0
 
@@ -300,7 +300,7 @@ def test_report_md_escapes_page_text_and_html_shows_it_as_text(tmp_path):
     manifest = write_manifest(tmp_path / "manifest.jsonl", [
         {"url": f"{SITE}/release/hostile", "outcome": "written", "status": 200,
          "output": "releases/2020/01/2020-01-02-hostile.md"}])
-    done, entries, report, texts = run_diff(tmp_path, seeds, output, manifest)
+    _done, entries, _report, texts = run_diff(tmp_path, seeds, output, manifest)
     assert entries[f"{SITE}/release/hostile"]["fields"] == ["title", "ministers", "body"]
     md, html = texts["md"], texts["html"]
     assert_inert(md)

@@ -7,16 +7,15 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from mirror.site.governments import search_path
-from mirror.review.manifest import read_manifest
-from mirror.testing.pagebuild import Page
 from mirror.crawl.siteindex import SiteIndex, index_path
+from mirror.review.manifest import read_manifest
+from mirror.site.governments import search_path
+from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, run_crawl, write_seed
+from .conftest import FAST, REPO, Replica, run_crawl, scrapy_stats, stop, wait_for, write_seed
 
 SITE = "https://www.beehive.govt.nz"
 # A day well inside each government's term.
@@ -95,12 +94,14 @@ def test_index_reads_every_government_then_only_what_is_new(replica, tmp_path):
 
 
 def kill_while_asking(replica: Replica, running: subprocess.Popen, path: str) -> None:
-    deadline = time.time() + 60
-    while not replica.site.hits[path] and time.time() < deadline:
+    try:
+        wait_for(lambda: replica.site.hits[path] or running.poll() is not None, seconds=60,
+                 what=f"a request for {path}")
         assert running.poll() is None, running.stdout.read()
-        time.sleep(0.05)
-    running.send_signal(signal.SIGKILL)
-    running.wait()
+        running.send_signal(signal.SIGKILL)
+        running.wait(timeout=30)
+    finally:
+        stop(running)
 
 
 def test_a_killed_index_resumes_where_it_stopped(replica, tmp_path):
@@ -142,6 +143,8 @@ def test_a_page_that_is_not_a_listing_is_not_the_end(replica, tmp_path):
     replica.plan({search_path(6455, "article", 1): {"block": True}})
     walled = mirror_index(replica.origin, out, 6455)
     assert walled.returncode == 2
+    assert scrapy_stats(walled.stderr)["mirror/index/failed"] == 1
+    # (a test of the log: the page is named, with why it ended nothing)
     assert "page=1" in walled.stderr and "not a search listing page" in walled.stderr
     index = index_of(out)
     progress = index.progress(6455, "article")
@@ -149,7 +152,11 @@ def test_a_page_that_is_not_a_listing_is_not_the_end(replica, tmp_path):
     index.close()
     replica.plan({search_path(6455, "article", 1): {"status": 500}})
     failed = mirror_index(replica.origin, out, 6455)
-    assert failed.returncode == 2 and "http 500" in failed.stderr
+    assert failed.returncode == 2 and scrapy_stats(failed.stderr)["mirror/index/failed"] == 1
+    assert "http 500" in failed.stderr  # (a test of the log: the failure is named)
+    index = index_of(out)
+    assert not index.progress(6455, "article").complete
+    index.close()
 
 
 def test_crawl_finds_an_edited_title_by_the_index_and_fetches_what_no_seed_has(replica, tmp_path):

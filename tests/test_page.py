@@ -6,14 +6,12 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse
 
+from mirror.outcomes import NoDocument, Outcome
 from mirror.site import page as page_module
 from mirror.site.page import page_text, store_page, store_response
-from mirror.outcomes import NoDocument
+from mirror.testing.pagebuild import Page, build_block_page, build_page
 
 BLOCKED, BROKEN, EMPTY = NoDocument.BLOCKED, NoDocument.BROKEN, NoDocument.EMPTY
-from mirror.testing.pagebuild import Page, build_block_page, build_page
-from mirror.outcomes import Outcome
-
 WRITTEN = Outcome.WRITTEN
 
 SITE = "https://www.beehive.govt.nz"

@@ -65,7 +65,7 @@ def test_each_dropped_character_is_put_back_from_the_title(site, tmp_path):
         write_seed(seeds, f"{name}.md", archive_form(path), title=title, date="2021-03-04")
     result = run_crawl(site.origin, seeds, tmp_path / "output")
     manifest = manifest_of(tmp_path / "output")
-    for name, (title, path) in RELEASES.items():
+    for name, (_title, path) in RELEASES.items():
         outcome = manifest[archive_form(path)]
         assert outcome.outcome == "written", (name, outcome)
         assert outcome.final_url == SITE + path

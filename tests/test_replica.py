@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import re
+import selectors
 import socket
 import subprocess
 import sys
@@ -14,8 +15,8 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from parsel import Selector
@@ -25,10 +26,10 @@ from mirror.site.extract import extract, page_selector
 from mirror.testing.pagebuild import Page, build_page, main as pagebuild_main, markdown_to_html, page_from_document
 from mirror.testing.replica import Site, make_server
 
-from .conftest import REPO, Replica
+from .conftest import REPO, Replica, stop
 
 SITE = "https://www.beehive.govt.nz"
-BASE = datetime(2024, 7, 1, 20, 15, tzinfo=timezone.utc)
+BASE = datetime(2024, 7, 1, 20, 15, tzinfo=UTC)
 WORDS = ("tui kea kaka ruru weka pukeko takahe kiwi kereru piwakawaka korimako kotare "
          "titipounamu toutouwai hihi kokako tieke matuku kotuku").split()
 
@@ -56,14 +57,14 @@ def body_text(n: int, words: int = 40) -> str:
 
 
 def release(n: int, moment: datetime | None, **fields) -> Page:
-    base = dict(
-        title=f"Invented release number {n}",
-        canonical=f"{SITE}/release/invented-release-{n:02d}",
-        date_iso=moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None,
-        date_text=f"{(moment + timedelta(hours=12)).day} July 2024" if moment else "",
-        ministers=["Hon Invented Person"], portfolios=["Imaginary Affairs"],
-        body_html=f"<p>{body_text(n)}</p>", linked=True,
-    )
+    base = {
+        "title": f"Invented release number {n}",
+        "canonical": f"{SITE}/release/invented-release-{n:02d}",
+        "date_iso": moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None,
+        "date_text": f"{(moment + timedelta(hours=12)).day} July 2024" if moment else "",
+        "ministers": ["Hon Invented Person"], "portfolios": ["Imaginary Affairs"],
+        "body_html": f"<p>{body_text(n)}</p>", "linked": True,
+    }
     return Page(**{**base, **fields})
 
 
@@ -93,7 +94,7 @@ def expected_release_order() -> list[str]:
         if not path.startswith("/release/"):
             continue
         moment = (datetime.fromisoformat(page.date_iso.replace("Z", "+00:00")) if page.date_iso
-                  else datetime(2024, 6, 30, 12, tzinfo=timezone.utc))
+                  else datetime(2024, 6, 30, 12, tzinfo=UTC))
         keyed.append((-moment.timestamp(), path))
     return [path for _, path in sorted(keyed)]
 
@@ -223,7 +224,7 @@ def test_releases_feed_is_rss_with_the_newest_ten(site):
         for field in ("title", "link", "pubDate", "description", "guid"):
             assert item.find(field) is not None, field
     published = email.utils.parsedate_to_datetime(first.findtext("pubDate"))
-    assert published == datetime(2024, 7, 3, 2, 15, tzinfo=timezone.utc)
+    assert published == datetime(2024, 7, 3, 2, 15, tzinfo=UTC)
     assert root.findtext("./channel/link") == SITE + "/releases"
 
 
@@ -273,10 +274,14 @@ def test_module_command_serves_with_no_validators(tmp_path):
     folder = tmp_path / "site"
     folder.mkdir()
     (folder / "a.html").write_text(build_page(release(1, BASE)), encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(folder), "--port", "0", "--no-validators"],
+    process = subprocess.Popen([sys.executable, "-m", "mirror.testing.replica", str(folder), "--port", "0",
+                                "--no-validators"],
                                cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            assert selector.select(timeout=30), "the replica said nothing in 30 s"
+        line = process.stdout.readline()  # printed whole, with its newline
         assert line.startswith("serving 1 pages"), line
         origin = line.split(" at ")[1].split()[0]
         status, headers, body = get(origin + "/releases")
@@ -284,8 +289,7 @@ def test_module_command_serves_with_no_validators(tmp_path):
         assert Selector(text=body.decode()).css(f'{ITEMS} h2 > a[href="/release/invented-release-01"]')
     finally:
         process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+        stop(process)
 
 
 # --- planned faults --------------------------------------------------------------------
@@ -487,9 +491,11 @@ def test_fault_plan_matches_any_spelling(odd_site):
 DOCS = [
     Document(title="Invented ferry timetable restored", date="2024-03-05",
              url=f"{SITE}/release/invented-ferry-timetable-restored",
-             ministers=("Hon Example Minister", "Rt Hon Sample Leader"), portfolios=("Transport", "Regional Development"),
+             ministers=("Hon Example Minister", "Rt Hon Sample Leader"),
+             portfolios=("Transport", "Regional Development"),
              attachments=(f"{SITE}/sites/default/files/2024-03/timetable.pdf",),
-             body="Sailings resume on **Monday**.\n\n- Morning run\n- Evening run\n\nSee [the notice](/release/other)."),
+             body="Sailings resume on **Monday**.\n\n- Morning run\n- Evening run\n\n"
+                  "See [the notice](/release/other)."),
     Document(title="An archived invented announcement", date="2009-11-20",
              url=f"{SITE}/release/archived-invented-announcement",
              ministers=("Jane Placeholder",), portfolios=("Arts, Culture and Heritage",),

@@ -4,7 +4,7 @@ over plain HTTP, for pages spread over three governments and both types."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from parsel import Selector
@@ -17,7 +17,7 @@ from .test_replica import get
 
 SITE = "https://www.beehive.govt.nz"
 WORDS = "harakeke kowhai rimu totara matai kahikatea miro tawa puriri karaka".split()
-UTC = timezone.utc
+UTC = UTC
 
 # Three governments (mirror.site.governments): 6700 from 27 Nov 2023, 6455 from
 # 6 Nov 2020, 6203 from 26 Oct 2017.  NZ daylight time is UTC+13.
@@ -62,15 +62,17 @@ def _site() -> tuple[dict[str, Page], dict[tuple[int, str], list[str]]]:
                                     "speech"), PREVIOUS, "speech")
     # 2017-2020: a few articles, one a /node/ page, one at a non-ASCII address
     for n in range(4):
-        add(f"early-a{n}", _page(f"earlier-{n}", datetime(2018, 9, 1, tzinfo=UTC) + timedelta(days=n)), EARLIER, "article")
+        when = datetime(2018, 9, 1, tzinfo=UTC) + timedelta(days=n)
+        add(f"early-a{n}", _page(f"earlier-{n}", when), EARLIER, "article")
     add("early-node", _page("node", datetime(2019, 1, 10, tzinfo=UTC), canonical=f"{SITE}/node/31337",
                             title="An invented page without an alias"), EARLIER, "article")
     add("early-maori", _page("maori", datetime(2019, 2, 10, tzinfo=UTC),
                              canonical=f"{SITE}/release/hui-%C4%81-rohe-%E2%80%98kaupapa%E2%80%99",
                              title="Hui ā-rohe invented"), EARLIER, "article")
     # The government changes at NZ midnight, not UTC midnight.
-    add("edge-after", _page("edge-after", datetime(2023, 11, 26, 11, 30, tzinfo=UTC)), CURRENT, "article")   # 00:30 NZDT 27th
-    add("edge-before", _page("edge-before", datetime(2023, 11, 26, 10, 30, tzinfo=UTC)), PREVIOUS, "article")  # 23:30 NZDT 26th
+    # 00:30 NZDT on the 27th, and 23:30 NZDT on the 26th
+    add("edge-after", _page("edge-after", datetime(2023, 11, 26, 11, 30, tzinfo=UTC)), CURRENT, "article")
+    add("edge-before", _page("edge-before", datetime(2023, 11, 26, 10, 30, tzinfo=UTC)), PREVIOUS, "article")
     # Dated in words only: its NZ midnight (2023-11-26T11:00:00Z) decides, and is shown.
     add("edge-words", _page("edge-words", None, date_text="27 November 2023"), CURRENT, "article")
     # Two pages at one timestamp: path order decides.
@@ -124,7 +126,8 @@ def hrefs(sel: Selector) -> list[str]:
 
 # --- what is listed, in what order ---------------------------------------------------
 
-@pytest.mark.parametrize("government,kind", [(g, k) for g in (CURRENT, PREVIOUS, EARLIER) for k in ("article", "speech")])
+@pytest.mark.parametrize("government,kind",
+                         [(g, k) for g in (CURRENT, PREVIOUS, EARLIER) for k in ("article", "speech")])
 def test_each_search_lists_its_pages_newest_first(site, government, kind):
     expected = expected_order(government, kind)
     seen, page = [], 0
@@ -208,7 +211,7 @@ def test_result_markup(site):
 
 def test_visible_date_only_gets_its_nz_midnight(site):
     sel = search(site, search_path(CURRENT, "article", 2))
-    row = [r for r in sel.css(ROWS) if r.css('h2 > a[href="/release/edge-words"]')][0]
+    row = next(r for r in sel.css(ROWS) if r.css('h2 > a[href="/release/edge-words"]'))
     assert row.css("time::attr(datetime)").get() == "2023-11-26T11:00:00Z"
     assert row.css("time::text").get() == "27 November 2023"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from mirror.review.diff import CHANGED, GONE, NEW, DiffResult, Entry
 from mirror.archive.document import Document
+from mirror.review.diff import CHANGED, GONE, NEW, DiffResult, Entry
 from mirror.review.report import render_html, render_markdown, side_by_side, word_diff, write_reports
 
 SITE = "https://www.beehive.govt.nz"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from mirror.site.discover import looks_like_search_page, search_results
 from mirror.crawl.siteindex import Listed, Paging, Progress, SiteIndex
+from mirror.site.discover import looks_like_search_page, search_results
 
 SITE = "https://www.beehive.govt.nz"
 

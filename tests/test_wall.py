@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from .conftest import REPO, Replica, write_seed
+from .conftest import REPO, Replica, scrapy_stats, write_seed
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -36,9 +36,10 @@ def test_a_walled_site_stops_the_run_in_minutes_with_the_default_settings(tmp_pa
     assert done.returncode == 2, done.stderr[-3000:]
     assert took < 240
     assert page_requests <= 20
-    assert "the site is refusing the crawler" in done.stderr
+    assert scrapy_stats(done.stderr)["mirror/botwall/stopped"] is True  # the site is refusing the crawler
     assert not (out / "releases").exists()
     report = json.loads((out / "reports" / "latest" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["finish_reason"] == "blocked"
     summary = report["summary"]
     assert summary["changed"] == summary["gone"] == summary["failed"] == summary["unchanged"] == 0
     assert 1 <= summary["blocked"] <= page_requests

@@ -12,11 +12,11 @@ import pytest
 from mirror.crawl.workers import WorkerExited, WorkerPool
 
 
-def run(coroutine_function, processes=2):
+def run(coroutine_function, processes=2, timeout: float = 60):
     async def main():
         pool = WorkerPool(processes)
         try:
-            return await coroutine_function(pool), pool
+            return await asyncio.wait_for(coroutine_function(pool), timeout), pool
         finally:
             pool.close()
     return asyncio.run(main())
@@ -84,7 +84,8 @@ def test_a_function_given_by_name_is_imported_by_the_worker():
 def test_a_worker_killed_between_calls_fails_the_next_call_only():
     async def work(pool):
         pool.workers[0].process.kill()
-        pool.workers[0].process.join()
+        pool.workers[0].process.join(timeout=30)
+        assert pool.workers[0].process.exitcode == -9
         with pytest.raises(WorkerExited, match="exited with status -9"):
             await pool.call(abs, -1)
         return await pool.call(abs, -2)

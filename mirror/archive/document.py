@@ -39,7 +39,7 @@ class Document:
     def year_month_day(self) -> tuple[str, str, str]:
         return self.date[:4], self.date[5:7], self.date[8:10]
 
-    def changed_fields(self, other: "Document") -> list[str]:
+    def changed_fields(self, other: Document) -> list[str]:
         """Names of the fields whose values differ, in archive key order."""
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
 
@@ -180,12 +180,12 @@ def _read_header_yaml(header: str) -> dict:
 
     try:
         loaded = YAMLHandler().load(header)
-    except Exception as exc:  # yaml raises many types; all mean "broken"
+    except Exception as exc:  # noqa: BLE001 - yaml raises many types; all mean "broken"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FormatError(f"broken front matter: {reason}") from None
     if not isinstance(loaded, dict):
         raise FormatError("front matter is not a mapping")
-    data = {}
+    data: dict[str, str | list[str]] = {}
     for key, value in loaded.items():
         if key in LIST_KEYS:
             if value is None:
@@ -198,7 +198,7 @@ def _read_header_yaml(header: str) -> dict:
     return data
 
 
-def _yaml_item_text(value) -> str:
+def _yaml_item_text(value: object) -> str:
     if isinstance(value, dict) and len(value) == 1:
         ((k, v),) = value.items()
         return f"{k}: {v}"
@@ -290,7 +290,7 @@ def first_difference(expected: str, actual: str) -> tuple[int, str, str] | None:
     if expected == actual:
         return None
     a, b = expected.split("\n"), actual.split("\n")
-    for number, (left, right) in enumerate(zip(a, b), start=1):
+    for number, (left, right) in enumerate(zip(a, b, strict=False), start=1):
         if left != right:
             return number, left, right
     number = min(len(a), len(b)) + 1

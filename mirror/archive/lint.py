@@ -6,6 +6,7 @@ A file is canonical when it parses and renders back to its own bytes.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mirror.archive.document import FormatError, first_difference, parse, render
@@ -29,7 +30,9 @@ def check_text(text: str) -> tuple[str, str]:
         return UNREADABLE, str(exc)
     if rendered == text:
         return CANONICAL, ""
-    number, found, canonical = first_difference(text, rendered)
+    difference = first_difference(text, rendered)
+    assert difference is not None  # the texts differ
+    number, found, canonical = difference
     return NOT_CANONICAL, f"line {number}: file has {found!r}, canonical is {canonical!r}"
 
 
@@ -46,7 +49,7 @@ def check_file(path: str) -> LintResult:
     return LintResult(path, *check_text(text))
 
 
-def lint_paths(paths: list[str]):
+def lint_paths(paths: list[str]) -> Iterator[LintResult]:
     """Yield a result for every archive file named, or found under a folder named."""
     for path in paths:
         if os.path.isdir(path):

@@ -15,7 +15,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -59,7 +59,7 @@ class SeedSet:
 
 def seed_paths(folder: str | os.PathLike) -> list[str]:
     """Every seed file under `folder`, recursively, in sorted path order."""
-    found = []
+    found: list[str] = []
     top = os.fspath(folder)
     top = top.rstrip(os.sep) or top  # "seeds/" names its files seeds/x.md, as os.path.join would
     for root, dirs, files in os.walk(top):
@@ -138,6 +138,7 @@ class SeedReader:
             return
         for start, future in self._slices:
             paths = self.paths[start:start + self._size]
+            found: Iterable[Seed | BadSeed]
             try:
                 found = future.result()
             except Exception:  # noqa: BLE001 - a dead process: its slice is read here
@@ -166,7 +167,7 @@ class SeedReader:
     def __enter__(self) -> SeedReader:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -8,6 +8,7 @@ really changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -15,8 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mirror.archive.document import Document, render
-from mirror.outcomes import Outcome
 from mirror.archive.urls import archive_id, kind_of
+from mirror.outcomes import Outcome
 
 _FOLDERS = {"release": "releases", "speech": "speeches"}
 
@@ -84,10 +85,8 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         # cost a disk flush a document.
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -123,7 +122,7 @@ def is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
-def sweep_temporary(root: str | os.PathLike) -> int:
+def sweep_temporary(root: str | os.PathLike[str]) -> int:
     """Remove temporary files a killed run left behind; returns how many."""
     removed = 0
     for folder, _, files in os.walk(root):

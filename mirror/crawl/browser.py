@@ -29,6 +29,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 from scrapy import Request, signals
@@ -39,9 +40,9 @@ from scrapy.utils.gz import gunzip
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
+from mirror.archive.urls import SITE, is_site_url
 from mirror.crawl.handlers import ReplicaDownloadHandler
 from mirror.site.wall import looks_blocked
-from mirror.archive.urls import SITE, is_site_url
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class _Visit:
 class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHandler):
     """https download handler: plain requests as `ReplicaDownloadHandler`
     fetches them; requests marked `BROWSER` through headless Chromium."""
+
+    browser_provider: Any  # scrapy-playwright's, set when it starts; None once forgotten
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -200,7 +203,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
         request.headers.clear()
         request.headers.update(sent.headers)
         request.meta["download_latency"] = time.monotonic() - started
-        return response.replace(request=request, flags=response.flags + ["browser"])
+        return response.replace(request=request, flags=[*response.flags, "browser"])
 
     def _record(self, visit: _Visit) -> None:
         """Every exchange of the visit but the answer itself (which Scrapy's
@@ -209,7 +212,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
         for sent, response in visit.exchanges:
             if response is not answer:
                 self.crawler.signals.send_catch_log(
-                    signal=signals.response_downloaded, response=response.replace(flags=response.flags + ["browser"]),
+                    signal=signals.response_downloaded, response=response.replace(flags=[*response.flags, "browser"]),
                     request=sent, spider=self.crawler.spider)
 
     # --- inside the browser ----------------------------------------------------------
@@ -220,7 +223,11 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
             visit.main, visit.main_walled, visit.passed = None, True, asyncio.Event()
             # Registered after scrapy-playwright's own route, so it answers first.
             await page.route("**/*", self._answer(page, visit, visit.attempt))
-            page.on("load", lambda *_: visit.main_walled or visit.passed.set())
+            def loaded(*_: object) -> None:
+                if not visit.main_walled:
+                    visit.passed.set()
+
+            page.on("load", loaded)
             page.on("close", lambda *_: visit.passed.set())
         return opened
 
@@ -281,7 +288,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler, ReplicaDownloadHan
         async def wait(page):
             try:
                 await asyncio.wait_for(visit.passed.wait(), self.pass_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 logger.info("%s: the browser did not get past the wall in %.0f s", visit.request.url,
                             self.pass_timeout)
             visit.request.meta[BROWSER_COOKIES] = await page.context.cookies([SITE + "/"])
@@ -327,7 +334,8 @@ def _jar_cookie(cookie: dict) -> http.cookiejar.Cookie:
         domain=domain, domain_specified=domain.startswith("."), domain_initial_dot=domain.startswith("."),
         path=cookie.get("path", "/"), path_specified=True, secure=bool(cookie.get("secure")),
         expires=None if session else int(expires), discard=session, comment=None, comment_url=None,
-        rest={"HttpOnly": None} if cookie.get("httpOnly") else {})
+        # a flag without a value, as cookiejar itself keeps one (typeshed says str)
+        rest={"HttpOnly": None} if cookie.get("httpOnly") else {})  # type: ignore[dict-item]
 
 
 class BrowserCookiesMiddleware(CookiesMiddleware):

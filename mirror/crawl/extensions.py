@@ -5,7 +5,7 @@ database and verdict belong to its context (`crawl.context.RunContext`)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
@@ -181,7 +181,7 @@ class RunReport(_SignalExtension):
             result.missing = self.missing(context, seed_set)
         started = self.crawler.stats.get_value("start_time")
         run = {"id": context.run_id, "started": started.isoformat() if started else None,
-               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                "finish_reason": reason, "seeds": self.crawler.settings["SEEDS_DIR"], "output": output_dir,
                "manifest": str(manifest_file), "not_checked": result.not_checked,
                "duplicates": result.duplicates, "crawl": summary,

@@ -13,7 +13,6 @@ from urllib.parse import urljoin
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
 from mirror.archive.urls import is_site_url
-
 from mirror.site.origin import from_origin, to_origin
 
 

@@ -18,9 +18,9 @@ from scrapy.utils.project import get_project_settings
 
 from mirror.crawl.context import exit_status_of
 from mirror.crawl.runlock import lock_path, run_lock
+from mirror.crawl.state import state_dir
 from mirror.outcomes import Exit
 from mirror.review.runs import new_run_id
-from mirror.crawl.state import state_dir
 
 logger = logging.getLogger(__name__)
 

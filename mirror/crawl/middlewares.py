@@ -10,12 +10,12 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from mirror.site.wall import looks_blocked
-from mirror.crawl.failures import STOPPED, LeftTheSite
+from mirror.archive.store import intact
 from mirror.archive.urls import is_site_url
 from mirror.crawl.browser import BROWSER, browser_mode
 from mirror.crawl.context import RunContext
-from mirror.archive.store import intact
+from mirror.crawl.failures import STOPPED, LeftTheSite
+from mirror.site.wall import looks_blocked
 
 logger = logging.getLogger(__name__)
 

@@ -4,12 +4,17 @@ and document (`Stored`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mirror.archive.store import sweep_temporary
 from mirror.crawl.items import Fetched, Stored
 from mirror.crawl.workers import WorkerExited, WorkerPool
 from mirror.outcomes import NoDocument, Outcome
 from mirror.site.candidates import own_archive_urls
+
+if TYPE_CHECKING:
+    from mirror.site.page import PageOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +43,8 @@ class StorePipeline:
         self.stats = crawler.stats
         self.output_dir = crawler.settings["OUTPUT_DIR"]
         self.processes = crawler.settings.getint("EXTRACT_PROCESSES")
-        self.pool = None
-        self.store_here = None
+        self.pool: WorkerPool | None = None
+        self.store_here: Callable[..., PageOutcome] | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -91,6 +96,7 @@ class StorePipeline:
                 return self.without_document(item, Outcome.DROPPED, f"mirror/dropped/{NoDocument.WORKER_EXITED}",
                                              f"extraction worker died: {exc}")
         else:
+            assert self.store_here is not None  # open_spider set it: no pool
             page = self.store_here(*args)
         if page.outcome == NoDocument.OTHER_RELEASE and item.final_url != item.asked:
             # the site redirected to another release: its page is not this one's

@@ -20,8 +20,7 @@ def run_lock(path: Path):
     """Hold an exclusive lock on `path`, or yield None when another process
     holds it.  The kernel drops the lock when the process dies, however."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
-    try:
+    with open(path, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -33,8 +32,6 @@ def run_lock(path: Path):
         handle.write(str(os.getpid()))
         handle.flush()
         yield handle, ""
-    finally:
-        handle.close()
 
 
 def lock_path(state_folder: str | os.PathLike) -> Path:

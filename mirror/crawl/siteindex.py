@@ -14,16 +14,15 @@ run resumes where it stopped.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from mirror.site.governments import government_of
 from mirror.archive.urls import archive_url
 from mirror.crawl.state import open_database
+from mirror.site.governments import government_of
 
 FILE = "site-index.sqlite"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import importlib
 import multiprocessing
 import signal
@@ -55,11 +56,11 @@ def _serve(conn) -> None:
         function, args = call
         try:
             answer = (True, _resolve(function, found)(*args))
-        except Exception as exc:  # sent back, raised in the caller
+        except Exception as exc:  # noqa: BLE001 - sent back, raised in the caller
             answer = (False, exc)
         try:
             conn.send(answer)
-        except Exception as exc:  # an answer that does not pickle
+        except Exception as exc:  # noqa: BLE001 - an answer that does not pickle
             conn.send((False, RuntimeError(f"{function}: unpicklable answer: {exc}")))
 
 
@@ -91,6 +92,7 @@ class WorkerPool:
         self.closed = False
 
     def _watch(self, worker: _Worker) -> None:
+        assert self.loop is not None  # set by the first call
         self.loop.add_reader(worker.conn.fileno(), self._answered, worker)
 
     async def call(self, function: Callable | str, *args) -> Any:
@@ -119,7 +121,7 @@ class WorkerPool:
                 worker.pending.append(future)
                 self._replace(worker)
                 continue
-            except Exception as exc:  # an argument that does not pickle
+            except Exception as exc:  # noqa: BLE001 - an argument that does not pickle
                 future.set_exception(exc)
                 continue
             worker.pending.append(future)
@@ -140,6 +142,7 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> None:
         """A worker died: fail what it held, start another in its place."""
+        assert self.loop is not None  # workers are only dispatched to from a call
         self.loop.remove_reader(worker.conn.fileno())
         worker.conn.close()
         worker.process.join(timeout=5)
@@ -159,10 +162,8 @@ class WorkerPool:
         for worker in self.workers:
             if self.loop is not None:
                 self.loop.remove_reader(worker.conn.fileno())
-            try:
+            with contextlib.suppress(OSError):
                 worker.conn.send(None)
-            except OSError:
-                pass
         for worker in self.workers:
             worker.process.join(timeout)
             if worker.process.is_alive():

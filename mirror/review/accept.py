@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from mirror.outcomes import ACCEPTABLE, Verdict
 from mirror.archive.store import UnsafePath, atomic_write, check_id, real_inside
+from mirror.outcomes import ACCEPTABLE, Verdict
 
 _KEYS = ("url", "status", "seed", "output")
 
@@ -21,7 +22,7 @@ class BadReport(ValueError):
     """A report.json that is not a report: nothing in it is accepted."""
 
 
-def check_report(report) -> str:
+def check_report(report: Any) -> str:
     """The report's run id, once the report has the shape `accept` reads."""
     run = report.get("run") if isinstance(report, dict) else None
     if not isinstance(run, dict) or not isinstance(run.get("id"), str):
@@ -42,13 +43,15 @@ def _plain(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-def accept(report: dict, urls: list[str], all_changed: bool, output_dir: str, seeds_dir: str):
+def accept(report: dict[str, Any], urls: list[str], all_changed: bool, output_dir: str,
+           seeds_dir: str) -> tuple[list[str], list[str]]:
     """Accept the chosen entries of a report; returns (done, refused) lines.
     Raises BadReport, before anything is written, for a report of another shape."""
     run_id = check_report(report)
     entries = {entry["url"]: entry for entry in report["entries"] if entry["url"]}
     chosen = {url: e for url, e in entries.items() if all_changed and e["status"] == Verdict.CHANGED}
-    done, refused = [], []
+    done: list[str] = []
+    refused: list[str] = []
 
     def refuse(url: str, reason: str) -> None:
         refused.append(f"{_plain(url)}: {reason}")

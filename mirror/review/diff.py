@@ -64,7 +64,7 @@ class DiffResult:
     missing: dict | None = None  # what the site index lists and no seed has (missing_from_archive)
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(Verdict, 0)
+        counts: dict[str, int] = dict.fromkeys(Verdict, 0)
         counts[UNCHANGED] = len(self.unchanged)
         for entry in self.entries:
             counts[entry.status] += 1
@@ -115,7 +115,7 @@ def gone_reason(status: int, tried: list[str], seed: Document | None) -> str:
             "rebuilt from the title: `mirror index` may find the release's address")
 
 
-def document_entry(url: str, seed: "_Seed", output_path: str, output_data: bytes) -> Entry:
+def document_entry(url: str, seed: _Seed, output_path: str, output_data: bytes) -> Entry:
     """unchanged or changed: one seed against the document fetched for it."""
     if seed.same_bytes(output_data):
         return Entry(url, UNCHANGED, seed.path, output_path)
@@ -127,7 +127,7 @@ def document_entry(url: str, seed: "_Seed", output_path: str, output_data: bytes
                  seed_doc, output_doc)
 
 
-def outcome_entry(seed: "_Seed", outcome: Record) -> Entry | None:
+def outcome_entry(seed: _Seed, outcome: Record) -> Entry | None:
     """The entry for an outcome without a comparable document, or None."""
     url = seed.url
     if outcome.outcome == Outcome.BLOCKED:
@@ -154,7 +154,7 @@ def address_of(outcome: Record) -> str:
 
 def document_files(output_dir: str) -> list[str]:
     """Document paths under the output folder, relative to it."""
-    found = []
+    found: list[str] = []
     for folder in DOCUMENT_FOLDERS:
         top = os.path.join(output_dir, folder)
         for root, dirs, files in os.walk(top):
@@ -169,7 +169,7 @@ class _Seed:
     only when a comparison needs them (its digest settles the common case,
     nothing changed, without any of that)."""
 
-    __slots__ = ("path", "url", "date", "digest", "_data", "_doc")
+    __slots__ = ("_data", "_doc", "date", "digest", "path", "url")
 
     def __init__(self, seed: Seed):
         self.path, self.url, self.date, self.digest = seed.path, seed.url, seed.date, seed.digest
@@ -233,7 +233,7 @@ class _Outputs:
         return self._by_url
 
 
-def _compare(seed: _Seed, outputs: "_Outputs", relative: str, data: bytes) -> Entry:
+def _compare(seed: _Seed, outputs: _Outputs, relative: str, data: bytes) -> Entry:
     outputs.claimed.add(relative)
     try:
         return document_entry(seed.url, seed, relative, data)
@@ -295,7 +295,7 @@ def output_problem(url: str, relative: str, suspect: dict[str, list[str]]) -> st
     return f"two releases claim one document: {relative} (also {', '.join(u for u in owners if u != url)})"
 
 
-def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Record],
+def manifest_entry(seed: _Seed, outputs: _Outputs, manifest: dict[str, Record],
                    suspect: dict[str, list[str]]) -> Entry | None:
     """The seed's entry by this run's record of it; None when the run did not
     check it.  A document whose digest matches the seed is unchanged without
@@ -325,20 +325,22 @@ def manifest_entry(seed: _Seed, outputs: "_Outputs", manifest: dict[str, Record]
     return entry
 
 
-def path_entry(seed: _Seed, outputs: "_Outputs") -> Entry | None:
+def path_entry(seed: _Seed, outputs: _Outputs) -> Entry | None:
     """Without a manifest: the seed against the output at its own path (its
     date and id); None when there is no file there."""
     expected = expected_output(seed.date, seed.url)
-    data = outputs.data(expected) if expected and expected not in outputs.claimed else None
+    if not expected or expected in outputs.claimed:
+        return None
+    data = outputs.data(expected)
     return None if data is None else _compare(seed, outputs, expected, data)
 
 
-def url_entry(seed: _Seed, outputs: "_Outputs") -> Entry:
+def url_entry(seed: _Seed, outputs: _Outputs) -> Entry:
     """Without a manifest, for a seed with no file at its own path: an
     unclaimed output with its URL (its date changed), or failed."""
     relative = outputs.by_url().get(archive_url(seed.url))
     data = outputs.data(relative) if relative and relative not in outputs.claimed else None
-    if data is None:
+    if relative is None or data is None:
         return Entry(seed.url, FAILED, seed.path, reason="no output document (and no manifest to say why)",
                      seed_doc=seed.doc)
     return _compare(seed, outputs, relative, data)
@@ -407,7 +409,7 @@ def diff(seeds: SeedSet, output_dir: str, manifest: dict[str, Record] | None = N
 def _unreadable(seed: _Seed, relative: str, exc: Exception) -> Entry:
     """The entry when a comparison could not parse one side."""
     try:
-        seed.doc
+        _ = seed.doc  # parsed for its FormatError
     except FormatError as seed_exc:
         return Entry(seed.url, SEED_INVALID, seed.path, reason=str(seed_exc))
     return Entry(seed.url, FAILED, seed.path, relative, reason=f"output unreadable: {exc}")
@@ -444,7 +446,8 @@ def _new_documents(outputs: _Outputs, manifest: dict[str, Record] | None, seed_u
 def missing_from_archive(index_entries: Iterable[tuple[str, str, str]], seed_urls: set[str]) -> dict:
     """The site index's releases (address, archive url, date) that no seed
     has: how many, how many a year, and their addresses, newest first."""
-    addresses, by_year = [], {}
+    addresses: list[str] = []
+    by_year: dict[str, int] = {}
     for address, archived, day in index_entries:
         if archived in seed_urls or address in seed_urls:
             continue

@@ -36,10 +36,10 @@ _NAMES = frozenset(name for name, _ in _DEFAULTS)
 
 
 class ManifestWriter:
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         # A run killed mid-write (a resumed run appends to its manifest) may
         # have left a torn last line: the next record starts on a line of its own.
         size = os.fstat(self._fd).st_size
@@ -69,9 +69,11 @@ class ManifestWriter:
 
     def _write(self, data: bytes) -> None:
         """All of `data`: os.write may take only part of it (a full disk, a signal)."""
+        fd = self._fd
+        assert fd is not None, "write after close"
         view = memoryview(data)
         while view:
-            written = os.write(self._fd, view)
+            written = os.write(fd, view)
             if written <= 0:
                 raise OSError(f"{self.path}: nothing written")
             view = view[written:]

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 
+from mirror.archive.document import LIST_KEYS, Document
+from mirror.archive.store import atomic_write
 from mirror.outcomes import TO_REVIEW, Verdict
 from mirror.review.diff import DiffResult, Entry
 from mirror.review.runs import point_latest, run_dir
-from mirror.archive.document import LIST_KEYS
-from mirror.archive.store import atomic_write
 
 _WORDS = re.compile(r"\s+|[^\s]+")
 
@@ -54,7 +54,7 @@ class Row:
     right: list[tuple[str, bool]]
 
 
-def field_text(entry_doc, name: str) -> str:
+def field_text(entry_doc: Document | None, name: str) -> str:
     if entry_doc is None:
         return ""
     value = getattr(entry_doc, name)
@@ -144,7 +144,7 @@ def _context(result: DiffResult, run: dict) -> dict:
     entries = result.not_unchanged()
     groups = [(cls, [e for e in entries if e.status == cls]) for cls in dict.fromkeys(e.status for e in entries)]
     return {"run": run, "summary": result.counts(), "groups": groups, "entries": entries,
-            "classes": list(Verdict), "to_review": TO_REVIEW, "fields": ("title", "date", "url") + LIST_KEYS,
+            "classes": list(Verdict), "to_review": TO_REVIEW, "fields": ("title", "date", "url", *LIST_KEYS),
             "missing": result.missing}
 
 

@@ -4,7 +4,7 @@ manifest and reports; `output/reports/latest` points at the newest."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPORTS = "reports"
@@ -13,7 +13,7 @@ MANIFEST = "manifest.jsonl"
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
 
 

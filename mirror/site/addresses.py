@@ -124,7 +124,7 @@ def _aligned(slug: str, archived_id: str) -> str | None:
     out = list(archived_id)
     before: dict[int, list[str]] = {}  # dropped characters to put before id position j
     position = 0
-    for ch, image in zip(slug, images):
+    for ch, image in zip(slug, images, strict=True):
         if image == ch:
             position += 1
             continue

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mirror.site.addresses import rebuild_address
 from mirror.archive.urls import SITE, archive_id, archive_url
+from mirror.site.addresses import rebuild_address
 
 
 def node_address(seed_url: str) -> str | None:
@@ -38,13 +38,12 @@ def candidate_addresses(seed_url: str, title: str = "", remembered: str | None =
     asking that first would cost a second request for each of the
     archive's 1,945 such releases.
     """
-    ordered = [remembered] if remembered else []
+    ordered: list[str | None] = [remembered] if remembered else []
     ordered.extend(indexed)
     ordered.append(rebuild_address(title, seed_url) if title else None)
     ordered.append(node_address(seed_url))
     ordered.append(seed_url)
-    seen: set[str] = set()
-    return [a for a in ordered if a and not (a in seen or seen.add(a))]
+    return list(dict.fromkeys(a for a in ordered if a))  # first of each, in order
 
 
 def own_archive_urls(seed_url: str, asked: str, final: str) -> tuple[str, ...]:

@@ -7,14 +7,18 @@ before the date the page shows (docs/format.md).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
 
-def _new_zealand():
+def _new_zealand() -> tzinfo:
     try:
         from zoneinfo import ZoneInfo
 
@@ -34,7 +38,7 @@ def parse_iso(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def utc_date(value: str | None) -> str | None:
@@ -44,7 +48,7 @@ def utc_date(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _date_parser():
+def _date_parser() -> DateDataParser:
     # Imported late: dateparser is slow to import and only a fallback.
     from dateparser.date import DateDataParser
 
@@ -67,7 +71,7 @@ def text_date(text: str | None) -> str | None:
 
 def nz_midnight(day: date) -> datetime:
     """The UTC moment a New Zealand day begins."""
-    return datetime(day.year, day.month, day.day, tzinfo=NZ).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=NZ).astimezone(UTC)
 
 
 def shown_date_text(day: date) -> str:
@@ -77,4 +81,4 @@ def shown_date_text(day: date) -> str:
 
 def iso_utc(moment: datetime) -> str:
     """A timestamp as the site's `datetime` attributes write it: UTC with `Z`."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

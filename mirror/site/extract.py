@@ -12,9 +12,11 @@ with XPath expressions compiled once from CSS selectors, since a parsel
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from lxml import etree
+from lxml.etree import _Element
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
@@ -72,7 +74,7 @@ def page_selector(html: str, whole_head: bool = False) -> Selector:
     return Selector(text=f"<html><head>{head}</head><body>{html[start:end + 7]}</body></html>")
 
 
-def _is_wall(root) -> bool:
+def _is_wall(root: _Element) -> bool:
     return bool(_WALL(root)) and not _ANY_ARTICLE(root)
 
 
@@ -81,18 +83,18 @@ def is_block_page(sel: Selector) -> bool:
     return _is_wall(sel.root)
 
 
-def _text(el) -> str:
+def _text(el: _Element) -> str:
     """All text under `el`, white-space runs collapsed, trimmed."""
     return _SPACES.sub(" ", "".join(el.itertext())).strip()
 
 
-def _title(main) -> str:
+def _title(main: _Element) -> str:
     # Trimmed only: the archive keeps runs of spaces inside a title.
     found = _TITLE(main)
     return "".join(found[0].itertext()).strip() if found else ""
 
 
-def _date(main) -> str:
+def _date(main: _Element) -> str:
     times = _TIMES(main)
     for stamp in times:
         found = utc_date(stamp.get("datetime") or "")
@@ -105,7 +107,7 @@ def _date(main) -> str:
     return NO_DATE
 
 
-def _names(nodes, linked: etree.XPath) -> tuple[str, ...]:
+def _names(nodes: Iterable[_Element], linked: etree.XPath) -> tuple[str, ...]:
     names = []
     for node in nodes:
         target = linked(node) or _ARCHIVED_NAME(node) or [node]
@@ -115,7 +117,7 @@ def _names(nodes, linked: etree.XPath) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _attachments(article, base_url: str) -> tuple[str, ...]:
+def _attachments(article: _Element, base_url: str) -> tuple[str, ...]:
     hrefs = (a.get("href").strip() for a in _ATTACHMENTS(article))
     return tuple(urljoin(base_url, href) for href in hrefs if href)
 

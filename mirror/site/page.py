@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from w3lib.encoding import html_to_unicode
 
 from mirror.archive.document import holds_a_release, normalise
-from mirror.site.extract import extract, is_block_page, page_selector
 from mirror.archive.store import UnsafePath, write_document
-
 from mirror.outcomes import NoDocument, Outcome
+from mirror.site.extract import extract, is_block_page, page_selector
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def store_page(html: str, url: str, output_dir: str, expected: tuple[str, ...] |
         tidy = normalise(doc)
         if expected is not None and tidy.url not in expected:
             return PageOutcome(NoDocument.OTHER_RELEASE, reason=f"page names another release: {tidy.url}")
-    except Exception as exc:  # a page no rule foresaw: one failed page, not a failed crawl
+    except Exception as exc:  # noqa: BLE001 - a page no rule foresaw: one failed page, not a failed crawl
         return PageOutcome(NoDocument.BROKEN, reason=f"extraction error: {type(exc).__name__}: {exc}")
     try:
         written = write_document(output_dir, tidy)

@@ -36,7 +36,9 @@ def explain(ours: Document, archived: Document) -> str:
     parts = []
     for field in fields:
         if field == "body":
-            number, expected, got = first_difference(archived.body, ours.body)
+            difference = first_difference(archived.body, ours.body)
+            assert difference is not None  # the bodies differ
+            number, expected, got = difference
             parts.append(f"body line {number}: archive {expected[:80]!r}, ours {got[:80]!r}")
         else:
             parts.append(f"{field}: archive {getattr(archived, field)!r}, ours {getattr(ours, field)!r}")

@@ -71,6 +71,7 @@ answers these archive forms is chosen with --transliterated.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email.utils
 import functools
 import hashlib
@@ -85,18 +86,27 @@ import time
 import zlib
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import unescape
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
-from mirror.site.governments import PER_SEARCH_PAGE, government_of, search_path
 from mirror.archive.urls import SITE, archive_url
 from mirror.site.dates import NZ, iso_utc, parse_iso, shown_date_text
-from mirror.testing.pagebuild import (PER_PAGE, ListingItem, build_block_page, build_feed, build_js_challenge,
-                                      build_listing, build_search, challenge_token, parse_date_text)
+from mirror.site.governments import PER_SEARCH_PAGE, government_of, search_path
+from mirror.testing.pagebuild import (
+    PER_PAGE,
+    ListingItem,
+    build_block_page,
+    build_feed,
+    build_js_challenge,
+    build_listing,
+    build_search,
+    challenge_token,
+    parse_date_text,
+)
 
 _CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
 # The article's date: `<time class="meta meta__date" datetime=""><time
@@ -266,7 +276,9 @@ def read_item(entry: Entry, html: str) -> ListingItem:
     summary = " ".join(words[:SUMMARY_WORDS]) + (" …" if len(words) > SUMMARY_WORDS else "")
     date_text = entry.date_text
     if not date_text and entry.date_iso:
-        date_text = shown_date_text(parse_iso(entry.date_iso).astimezone(NZ).date())
+        moment = parse_iso(entry.date_iso)
+        assert moment is not None  # read_entry keeps only a timestamp that parses
+        date_text = shown_date_text(moment.astimezone(NZ).date())
     return ListingItem(
         path=entry.path, title=title, date_iso=entry.date_iso, date_text=date_text, summary=summary,
         ministers=_named(main.css("ul.meta--ministers > li"), "div.minister__title"),
@@ -304,7 +316,7 @@ class Site:
         # `mirror.site.governments.search_path` writes, whatever its spelling.
         self.hits: Counter = Counter()
         self._lock = threading.Lock()
-        self._stamp = None
+        self._stamp: int | None = None
         self._scanned = 0.0
         self._scan_took = 0.0
         self._files: dict[str, tuple[tuple[int, int], Entry | None]] = {}
@@ -319,7 +331,7 @@ class Site:
         self._items: OrderedDict[str, tuple[tuple[int, int], ListingItem]] = OrderedDict()
         self._plan: dict = {}
         self._faults: dict = {}  # the plan by request_key
-        self._plan_stamp = None
+        self._plan_stamp: int | None = None
         self._fault_uses: Counter = Counter()
 
     # --- the index ---------------------------------------------------------
@@ -339,12 +351,16 @@ class Site:
             return self._pages
 
     def _scan(self, stamp: int) -> None:
-        names = []
-        for root, _dirs, files in os.walk(self.folder):
-            names.extend(os.path.join(root, name) for name in files if name.endswith(".html"))
+        names: list[str] = []
+        for root, _dirs, found in os.walk(self.folder):
+            names.extend(os.path.join(root, name) for name in found if name.endswith(".html"))
         names.sort()  # a canonical path held by two files: the later one wins
-        known, files = self._files, {}
-        pages, entries, aliases, decoded = {}, {}, {}, {}
+        known = self._files
+        files: dict[str, tuple[tuple[int, int], Entry | None]] = {}
+        pages: dict[str, str] = {}
+        entries: dict[str, Entry] = {}
+        aliases: dict[str, str] = {}
+        decoded: dict[str, str] = {}
         newest = self.folder.stat().st_mtime
         for name in names:
             try:
@@ -400,6 +416,7 @@ class Site:
                 terms: dict[float, int] = {}
                 for entry in _newest_first(e for e in self._entries.values()
                                            if e.type and e.stamp is not None):
+                    assert entry.type and entry.stamp is not None  # as chosen
                     government_id = terms.get(entry.stamp)
                     if government_id is None:
                         day = datetime.fromtimestamp(entry.stamp, NZ).date()
@@ -444,7 +461,7 @@ class Site:
         found = self.searched(government, content_type) if government is not None and content_type else []
         pairs, has_next = self._page(found, page, PER_SEARCH_PAGE)
         items = [item if item.date_iso or entry.stamp is None
-                 else replace(item, date_iso=iso_utc(datetime.fromtimestamp(entry.stamp, timezone.utc)))
+                 else replace(item, date_iso=iso_utc(datetime.fromtimestamp(entry.stamp, UTC)))
                  for entry, item in pairs]
         return build_search(items, government=government, content_type=content_type, page=page,
                             has_next=has_next, total=len(found))
@@ -590,11 +607,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "beehive-replica"
     site: Site
+    raw_requestline: bytes  # read by BaseHTTPRequestHandler (typeshed leaves it out)
 
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass  # quiet: tests and benchmarks read the hit counter instead
 
-    def send(self, status: int, body: bytes = b"", headers: dict | None = None, content_type="text/html; charset=UTF-8"):
+    def send(self, status: int, body: bytes = b"", headers: dict | None = None,
+             content_type="text/html; charset=UTF-8"):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -670,10 +689,8 @@ class Handler(BaseHTTPRequestHandler):
         """Close the connection without a byte of answer: the client sees a
         reset or an early end, not a refused connection."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def serve_file(self, file: Path):
         try:
@@ -724,7 +741,8 @@ def make_server(site: Site, host: str = "127.0.0.1", port: int = 0) -> Threading
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mirror.testing.replica", description="Serve a folder of release pages like beehive.govt.nz.")
+    parser = argparse.ArgumentParser(prog="python -m mirror.testing.replica",
+                                     description="Serve a folder of release pages like beehive.govt.nz.")
     parser.add_argument("folder")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
@@ -748,10 +766,8 @@ def main(argv: list[str] | None = None) -> int:
     count = len(site.index())
     print(f"serving {count} pages from {args.folder} at http://{args.host}:{server.server_port} "
           f"(indexed in {time.monotonic() - started:.1f} s)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -11,15 +11,18 @@ record.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote_from_bytes, urldefrag, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -30,7 +33,7 @@ from warcio.warcwriter import WARCWriter
 try:
     import fcntl
 except ImportError:  # not POSIX: no guard against a second live writer
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +61,13 @@ def _text(value: bytes | str) -> str:
     return quote_from_bytes(value, safe=_PRINTABLE)
 
 
-def _headers(pairs) -> list[tuple[str, str]]:
+def _headers(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> list[tuple[str, str]]:
     return [(_text(name), _text(value)) for name, value in pairs]
 
 
 def warc_date(moment: datetime) -> str:
     """WARC/1.1 date: UTC, to the microsecond."""
-    return datetime_to_iso_date(moment.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+    return datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
 
 
 @dataclass
@@ -128,7 +131,7 @@ def complete_length(path: str | os.PathLike) -> tuple[int, int]:
     return good_end, count
 
 
-def _lock(handle) -> bool:
+def _lock(handle: BinaryIO) -> bool:
     """Take the file's exclusive lock; False when another process holds it."""
     if fcntl is None:
         return True
@@ -199,11 +202,11 @@ class WarcFiles:
         self.info = info or {}
         self.closed_files: list[Path] = []
         self.records = 0
-        self._handle = None
-        self._writer = None
-        self._warcinfo_id = None
+        self._handle: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
+        self._warcinfo_id: str | None = None
         self._path: Path | None = None
-        self._number = None
+        self._number: int | None = None
         # url -> (record id, date) of its last 200 response here, for revisits
         self._seen: dict[str, tuple[str, str]] = {}
 
@@ -225,7 +228,7 @@ class WarcFiles:
             path = self.folder / (name + ".open")
             if not (self.folder / name).exists():
                 try:
-                    handle = open(path, "xb")
+                    handle = open(path, "xb")  # noqa: SIM115 - kept open for writing; closed by close()
                     break
                 except FileExistsError:
                     pass
@@ -249,6 +252,7 @@ class WarcFiles:
         if self._handle is None:
             return
         handle, path = self._handle, self._path
+        assert path is not None  # set with the handle
         self._handle = self._writer = self._path = None
         try:
             handle.flush()
@@ -265,16 +269,16 @@ class WarcFiles:
         `.open` name, for `recover` to cut back at the next start."""
         handle = self._handle
         self._handle = self._writer = self._path = None
-        try:
-            handle.close()
-        except OSError:
-            pass
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
 
     def write(self, exchange: Exchange) -> Path:
         """Write the exchange's two records; returns the file they went to."""
         if self._handle is None:
             self._open()
         path, handle = self._path, self._handle
+        assert path is not None and handle is not None  # _open sets them
         start = handle.tell()
         try:
             self._write_pair(exchange)
@@ -293,8 +297,9 @@ class WarcFiles:
 
     def _write_pair(self, ex: Exchange) -> None:
         writer = self._writer
+        assert writer is not None  # called by write, once a file is open
         url = urldefrag(ex.url)[0]
-        date = warc_date(ex.date or datetime.now(timezone.utc))
+        date = warc_date(ex.date or datetime.now(UTC))
         common = {"WARC-Date": date, "WARC-Target-URI": url}
         if ex.ip_address:
             common["WARC-IP-Address"] = ex.ip_address
@@ -347,7 +352,7 @@ def _with_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str,
                 continue
             value, done = str(length), True
         out.append((name, value))
-    return out if done else out + [("Content-Length", str(length))]
+    return out if done else [*out, ("Content-Length", str(length))]
 
 
 def _first(record_type: str) -> dict:

@@ -9,8 +9,10 @@ dropped it, and hands it to `warc.files.WarcFiles` as plain values.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import scrapy
 import warcio
@@ -20,10 +22,14 @@ from scrapy.exceptions import NotConfigured
 from mirror.crawl.context import RunContext
 from mirror.warc.files import FOLDER, NORMALISED, Exchange, WarcFiles, recover
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
 logger = logging.getLogger(__name__)
 
 
-def _truncation(flags) -> str | None:
+def _truncation(flags: list[str]) -> str | None:
     if "dataloss" in flags:
         return "disconnect"
     if "download_stopped" in flags:
@@ -31,10 +37,10 @@ def _truncation(flags) -> str | None:
     return None
 
 
-def exchange_of(request, response) -> Exchange:
+def exchange_of(request: Request, response: Response) -> Exchange:
     """The exchange as the download handler saw it (Scrapy objects in)."""
     latency = request.meta.get("download_latency")
-    date = datetime.now(timezone.utc)
+    date = datetime.now(UTC)
     if latency:
         date -= timedelta(seconds=latency)
     ip = getattr(response, "ip_address", None)
@@ -57,7 +63,7 @@ class WarcRecorder:
     """Records every response the downloader receives, with its request, in
     `OUTPUT_DIR/warc/<run-id>-NNNNN.warc.gz` (WARC_ENABLED, WARC_MAX_SIZE)."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
         self.folder = Path(settings["OUTPUT_DIR"]) / FOLDER
@@ -65,7 +71,7 @@ class WarcRecorder:
         self.files: WarcFiles | None = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> WarcRecorder:
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
         ext = cls(crawler)
@@ -90,7 +96,7 @@ class WarcRecorder:
             info["mirror-origin"] = f"fetched from {origin}; records name the real site"
         return info
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider: scrapy.Spider) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for done in recover(self.folder):
             if done.note:
@@ -101,7 +107,7 @@ class WarcRecorder:
         run_id = RunContext.of(self.crawler).run_id
         self.files = WarcFiles(self.folder, run_id, self.max_size, self.info(run_id))
 
-    def response_downloaded(self, response, request):
+    def response_downloaded(self, response: Response, request: Request) -> None:
         if self.files is None:
             return
         stats = self.crawler.stats
@@ -114,7 +120,7 @@ class WarcRecorder:
         stats.inc_value("warc/exchanges")
         stats.inc_value("warc/revisits" if response.status == 304 else "warc/responses")
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.files is None:
             return
         self.files.close()
@@ -126,7 +132,7 @@ class WarcRecorder:
                         ", ".join(str(p) for p in self.files.closed_files))
 
 
-def _version(module) -> str:
+def _version(module: ModuleType) -> str:
     try:
         from importlib.metadata import version
 

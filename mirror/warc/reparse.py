@@ -15,11 +15,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
 from mirror.outcomes import NoDocument
+
+if TYPE_CHECKING:
+    from scrapy.http import Request, Response
 
 PAGE_PATHS = ("/release/", "/speech/", "/node/")
 
@@ -33,7 +37,7 @@ class Archived:
     via: str = ""   # the address first asked, when redirects led here
 
 
-def _record_headers(record) -> list[tuple[str, str]]:
+def _record_headers(record: Any) -> list[tuple[str, str]]:
     return list(record.http_headers.headers) if record.http_headers is not None else []
 
 
@@ -65,7 +69,7 @@ def archived_responses(path: str, redirected_to: dict[str, str] | None = None) -
             uri = record.rec_headers.get_header("WARC-Target-URI") or ""
             if pending is not None:
                 if record.rec_type == "request" and uri == pending.url:
-                    referer = dict((k.lower(), v) for k, v in _record_headers(record)).get("referer", "")
+                    referer = {k.lower(): v for k, v in _record_headers(record)}.get("referer", "")
                     pending.via = _first_asked(referer, pending.url, redirected_to)
                 yield pending
                 pending = None
@@ -107,10 +111,11 @@ class Rebuilder:
         from scrapy.signalmanager import SignalManager
 
         self.output_dir = output_dir
+        # No crawl: a stand-in with what the middleware reads of a crawler.
         offline = SimpleNamespace(settings=Settings(), stats=None, signals=SignalManager())
-        self.decompress = HttpCompressionMiddleware(crawler=offline)
+        self.decompress = HttpCompressionMiddleware(crawler=offline)  # type: ignore[arg-type]
 
-    def response(self, archived: Archived):
+    def response(self, archived: Archived) -> Request | Response:
         """The response as the spider got it: Scrapy's response class for the
         headers and body, then Scrapy's decompression."""
         from scrapy import Request

@@ -22,6 +22,7 @@ parses with lxml too, so `convert_body` converts its tree directly.
 from __future__ import annotations
 
 from lxml import etree
+from lxml.etree import _Element
 
 from .escaping import resolve_escapes
 from .hrefs import assemble_url
@@ -34,7 +35,7 @@ __all__ = ["assemble_url", "convert_body", "html_to_markdown"]
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 
 
-def convert_body(element) -> str:
+def convert_body(element: _Element) -> str:
     """The body element of a parsed page (lxml) → the archive's markdown body.
 
     Converts the element's content in place, modifying the tree, instead of

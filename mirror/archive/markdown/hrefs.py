@@ -38,9 +38,7 @@ def _should_escape(c: str, mode: str) -> bool:
         return False
     if c in "$&+,/:;=?@":
         return mode == "path" and c == "?"
-    if mode == "fragment" and c in "!()*":
-        return False
-    return True
+    return not (mode == "fragment" and c in "!()*")
 
 
 def _go_escape(s: str, mode: str) -> str:
@@ -51,10 +49,10 @@ def _go_escape(s: str, mode: str) -> str:
         return s
     out = []
     for c in _unquote(s, errors="surrogateescape"):
-        if c in _UNRESERVED or ord(c) < 0x80 and not _should_escape(c, mode):
+        if c in _UNRESERVED or (ord(c) < 0x80 and not _should_escape(c, mode)):
             out.append(c)
         else:
-            out.append("".join("%%%02X" % b for b in c.encode("utf-8", "surrogateescape")))
+            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogateescape")))
     return "".join(out)
 
 
@@ -97,7 +95,8 @@ def _go_url_string(raw: str) -> str:
             rest = slash + path
             userinfo, at, host = authority.rpartition("@")
             port = host.rpartition(":")[2] if ":" in host and not host.startswith("[") else ""
-            if port and not port.isdigit() or any(ord(c) < 0x80 and _should_escape(c, "host") and c != "%" for c in host):
+            if (port and not port.isdigit()) or any(ord(c) < 0x80 and _should_escape(c, "host") and c != "%"
+                                                    for c in host):
                 raise _BadURL(raw)
             out += "//" + (userinfo + "@" if at else "") + _go_escape(host, "host")
         elif not scheme and ":" in rest.partition("/")[0]:

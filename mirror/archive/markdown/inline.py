@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from lxml.etree import _Element
+
 from .hrefs import assemble_url
 from .whitespace import GO_SPACE, split_edges, trim_newlines
 
@@ -30,11 +32,11 @@ def _delimit_lines(text: str, delimiter: str) -> str:
     return "\n".join(lines)
 
 
-def strong(el, content: str) -> str:
+def strong(el: _Element, content: str) -> str:
     return _delimit_lines(content, "**")
 
 
-def emphasis(el, content: str) -> str:
+def emphasis(el: _Element, content: str) -> str:
     return _delimit_lines(content, "*")
 
 
@@ -57,7 +59,7 @@ def _quote_title(title: str) -> str:
     return '"' + title + '"'
 
 
-def _title(el) -> str:
+def _title(el: _Element) -> str:
     return (el.get("title") or "").replace("\n", " ")
 
 
@@ -66,7 +68,7 @@ def _title_part(title: str) -> str:
     return " " + _quote_title(title) if title else ""
 
 
-def link(el, content: str) -> str:
+def link(el: _Element, content: str) -> str:
     """``[text](href "title")``; white space at the edges of the text moves
     outside the brackets, an empty text takes the title, and a link without
     a target has no title."""
@@ -75,7 +77,7 @@ def link(el, content: str) -> str:
     if not content.strip(GO_SPACE):
         content = title
     left, core, right = split_edges(content)
-    return "%s[%s](%s%s)%s" % (left, _link_text(core), href, _title_part(title) if href else "", right)
+    return f"{left}[{_link_text(core)}]({href}{_title_part(title) if href else ''}){right}"
 
 
 def _escape_alt(alt: str) -> str:
@@ -90,16 +92,16 @@ def _escape_alt(alt: str) -> str:
     return "".join(out)
 
 
-def image(el) -> str:
+def image(el: _Element) -> str:
     """``![alt](src "title")``; nothing without a src."""
     src = (el.get("src") or "").strip(GO_SPACE)
     if not src:
         return ""
     alt = _escape_alt((el.get("alt") or "").replace("\n", " "))
-    return "![%s](%s%s)" % (alt, assemble_url(src), _title_part(_title(el)))
+    return f"![{alt}]({assemble_url(src)}{_title_part(_title(el))})"
 
 
-def code_span(el) -> str:
+def code_span(el: _Element) -> str:
     """Inline code: its text on one line, fenced by one backtick more than
     the longest run inside it."""
     code = " ".join("".join(el.itertext()).split())

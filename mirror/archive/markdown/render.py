@@ -10,6 +10,9 @@ elements by `inline`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from lxml.etree import _Element
 
 from . import inline
 from .escaping import mark_text, resolve_escapes
@@ -28,10 +31,10 @@ class Renderer:
 
     __slots__ = ("list_end",)
 
-    def __init__(self, list_end: set):
+    def __init__(self, list_end: set[_Element]) -> None:
         self.list_end = list_end
 
-    def content(self, el, out: list, in_link: bool = False) -> None:
+    def content(self, el: _Element, out: list[str], in_link: bool = False) -> None:
         """Render el's text and children (not el itself) onto `out`."""
         text = el.text
         if text:
@@ -42,13 +45,13 @@ class Renderer:
             if text:
                 out.append(mark_text(text, in_link))
 
-    def inner(self, el, in_link: bool = False) -> str:
+    def inner(self, el: _Element, in_link: bool = False) -> str:
         """el's content, rendered."""
         out: list[str] = []
         self.content(el, out, in_link)
         return "".join(out)
 
-    def element(self, el, out: list, in_link: bool = False) -> None:
+    def element(self, el: _Element, out: list[str], in_link: bool = False) -> None:
         """Render el onto `out`: by its own renderer, else as a plain block or
         (any other tag) as its bare content."""
         name = el.tag
@@ -68,7 +71,7 @@ class Renderer:
 # Renderers: (renderer, element, inside a link?) → markdown.
 
 
-def _list(r: Renderer, el, in_link: bool) -> str:
+def _list(r: Renderer, el: _Element, in_link: bool) -> str:
     """Tight: one item per child with content.  Each item is trimmed and its
     escapes resolved on its own, before the marker goes in front (its lines
     start where the item starts); continuation lines are indented by the
@@ -86,11 +89,11 @@ def _list(r: Renderer, el, in_link: bool) -> str:
         m = _ORDERED_START.fullmatch(el.get("start") or "")
         start = int(m.group()) if m else 1
         width = len(str(start + len(items) - 1))  # numbers padded to one width
-        markers = ["%0*d. " % (width, start + i) for i in range(len(items))]
+        markers = [f"{start + i:0{width}d}. " for i in range(len(items))]
     else:
         markers = ["- "] * len(items)
     lines = []
-    for marker, item in zip(markers, items):
+    for marker, item in zip(markers, items, strict=True):
         indent = " " * len(marker)
         if CODE_NL in item:
             item = item.replace(CODE_NL, CODE_NL + indent)
@@ -98,7 +101,7 @@ def _list(r: Renderer, el, in_link: bool) -> str:
     return "\n\n" + "\n".join(lines) + "\n\n"
 
 
-def _heading(r: Renderer, el, in_link: bool) -> str:
+def _heading(r: Renderer, el: _Element, in_link: bool) -> str:
     """ATX, on one line; an empty heading disappears."""
     text = r.inner(el, in_link)
     if not text.strip(GO_SPACE):
@@ -106,51 +109,52 @@ def _heading(r: Renderer, el, in_link: bool) -> str:
     text = _MULTI_SPACE.sub(" ", text.replace("\n", " ").replace("\r", " ")).strip(GO_SPACE)
     if text[-1] == "#" and text[-3:-2] != "\\":
         text = text[:-2] + "\\#"  # a closing "#" would be read as markup
-    return "\n\n%s %s\n\n" % ("#" * int(el.tag[1]), text)
+    return f"\n\n{'#' * int(el.tag[1])} {text}\n\n"
 
 
-def _blockquote(r: Renderer, el, in_link: bool) -> str:
+def _blockquote(r: Renderer, el: _Element, in_link: bool) -> str:
     text = r.inner(el, in_link).strip(GO_SPACE)
     if not text:
         return ""
     return "\n\n> " + tidy_block(text).replace("\n", "\n> ") + "\n\n"
 
 
-def _rule(r: Renderer, el, in_link: bool) -> str:
+def _rule(r: Renderer, el: _Element, in_link: bool) -> str:
     return "\n\n* * *\n\n"
 
 
-def _preformatted(r: Renderer, el, in_link: bool) -> str:
+def _preformatted(r: Renderer, el: _Element, in_link: bool) -> str:
     code = "".join(el.itertext()).rstrip("\n")
     fence = "`" * max(3, inline.longest_backtick_run(code) + 1)
-    return "\n\n%s\n%s\n%s\n\n" % (fence, code.replace("\n", CODE_NL), fence)
+    body = code.replace("\n", CODE_NL)
+    return f"\n\n{fence}\n{body}\n{fence}\n\n"
 
 
-def _link(r: Renderer, el, in_link: bool) -> str:
+def _link(r: Renderer, el: _Element, in_link: bool) -> str:
     return inline.link(el, r.inner(el, True))
 
 
-def _strong(r: Renderer, el, in_link: bool) -> str:
+def _strong(r: Renderer, el: _Element, in_link: bool) -> str:
     return inline.strong(el, r.inner(el, in_link))
 
 
-def _emphasis(r: Renderer, el, in_link: bool) -> str:
+def _emphasis(r: Renderer, el: _Element, in_link: bool) -> str:
     return inline.emphasis(el, r.inner(el, in_link))
 
 
-def _line_break(r: Renderer, el, in_link: bool) -> str:
+def _line_break(r: Renderer, el: _Element, in_link: bool) -> str:
     return "  \n"  # where it ends a block, `tidy_block` drops the spaces
 
 
-def _image(r: Renderer, el, in_link: bool) -> str:
+def _image(r: Renderer, el: _Element, in_link: bool) -> str:
     return inline.image(el)
 
 
-def _code_span(r: Renderer, el, in_link: bool) -> str:
+def _code_span(r: Renderer, el: _Element, in_link: bool) -> str:
     return inline.code_span(el)
 
 
-_RENDERERS = {
+_RENDERERS: dict[str, Callable[[Renderer, _Element, bool], str]] = {
     "ul": _list,
     "ol": _list,
     **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), _heading),

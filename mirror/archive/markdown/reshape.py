@@ -15,8 +15,12 @@ or removing an element also means moving the text that follows it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import product
+
+from lxml.etree import _Element
 
 from .tags import BLOCK, BOLD, CONTAINER, EMPHASIS, HEADINGS, INLINE, ITALIC, LEAF, LISTS, REMOVED
 from .whitespace import GO_SPACE
@@ -36,7 +40,7 @@ class Context:
     in_italic: bool = False
     in_link: bool = False
     # The context inside each tag that changes it (filled in below).
-    _inside: dict = field(default_factory=dict, compare=False, repr=False)
+    _inside: dict[str, Context] = field(default_factory=dict, compare=False, repr=False, kw_only=True)
 
     def inside(self, name: str) -> Context:
         """The context of the content of an element `name` placed here."""
@@ -64,9 +68,9 @@ def _all_contexts() -> dict[tuple[bool, ...], Context]:
 TOP = _all_contexts()[(False, False, False, False)]
 
 
-def reshape(el, ctx: Context = TOP) -> None:
+def reshape(el: _Element, ctx: Context = TOP) -> None:
     """Reshape the content of `el` in place."""
-    merged = ()  # siblings already merged into an earlier bold/italic
+    merged: Sequence[_Element] = ()  # siblings already merged into an earlier bold/italic
     for child in list(el):
         name = child.tag
         if name not in _RESHAPED and isinstance(name, str):  # the common case
@@ -80,7 +84,7 @@ def reshape(el, ctx: Context = TOP) -> None:
             continue
         if name == "span" and _has_block(child):
             name = child.tag = "div"
-        elif name in BOLD and ctx.in_bold or name in ITALIC and ctx.in_italic or name == "a" and ctx.in_link:
+        elif (name in BOLD and ctx.in_bold) or (name in ITALIC and ctx.in_italic) or (name == "a" and ctx.in_link):
             name = child.tag = "span"  # redundant: stands for its content
         if name in EMPHASIS:
             found = _merge_following_emphasis(child, ctx)
@@ -109,7 +113,7 @@ def reshape(el, ctx: Context = TOP) -> None:
 # Tree helpers
 
 
-def _append_text(el, text: str) -> None:
+def _append_text(el: _Element, text: str) -> None:
     """Add text at the very end of el's content."""
     if len(el):
         last = el[-1]
@@ -118,7 +122,7 @@ def _append_text(el, text: str) -> None:
         el.text = (el.text or "") + text
 
 
-def _remove(el) -> None:
+def _remove(el: _Element) -> None:
     """Remove el but keep the text that followed it."""
     parent = el.getparent()
     if el.tail:
@@ -130,13 +134,13 @@ def _remove(el) -> None:
     parent.remove(el)
 
 
-def _has_block(el) -> bool:
+def _has_block(el: _Element) -> bool:
     return len(el) > 0 and any(d.tag in BLOCK for d in el.iterdescendants())
 
 
-def _only_child(el):
+def _only_child(el: _Element) -> _Element | None:
     """The single child element, if all text around it is blank."""
-    if len(el) != 1 or el.text and el.text.strip(GO_SPACE):
+    if len(el) != 1 or (el.text and el.text.strip(GO_SPACE)):
         return None
     child = el[0]
     if child.tail and child.tail.strip(GO_SPACE):
@@ -144,7 +148,7 @@ def _only_child(el):
     return child
 
 
-def _swap(outer, inner) -> None:
+def _swap(outer: _Element, inner: _Element) -> None:
     """Exchange the tags and attributes of two nested elements."""
     outer.tag, inner.tag = inner.tag, outer.tag
     outer_attrs, inner_attrs = dict(outer.attrib), dict(inner.attrib)
@@ -154,10 +158,14 @@ def _swap(outer, inner) -> None:
     inner.attrib.update(outer_attrs)
 
 
-_TEXT = object()  # a text node met while walking to the next node
+class _Text(Enum):
+    TEXT = 0
 
 
-def _next_node(el, into: bool):
+_TEXT = _Text.TEXT  # a text node met while walking to the next node
+
+
+def _next_node(el: _Element, into: bool) -> _Element | _Text | None:
     """The next node in document order: into el's content first if `into`."""
     if into:
         if el.text:
@@ -174,16 +182,16 @@ def _next_node(el, into: bool):
     return None
 
 
-def _merge_following_emphasis(node, ctx: Context) -> list:
+def _merge_following_emphasis(node: _Element, ctx: Context) -> list[_Element]:
     """``<b>a</b><i>b</i>`` → ``<b>ab</b>``: emphasis right after emphasis joins it.
 
     Spans in between are looked through, and so are bold/italic elements that
     are about to be unwrapped as redundant.  Returns the elements merged."""
-    merged = []
-    nxt = _TEXT if node.tail else node.getnext()
+    merged: list[_Element] = []
+    nxt: _Element | _Text | None = _TEXT if node.tail else node.getnext()
     while nxt is not None and nxt is not _TEXT:
         name = nxt.tag
-        if name == "span" or name in BOLD and ctx.in_bold or name in ITALIC and ctx.in_italic:
+        if name == "span" or (name in BOLD and ctx.in_bold) or (name in ITALIC and ctx.in_italic):
             nxt = _next_node(nxt, True)
         elif name in EMPHASIS:
             merged.append(nxt)
@@ -199,9 +207,9 @@ def _merge_following_emphasis(node, ctx: Context) -> list:
     return merged
 
 
-def _move_list_content_into_items(lst) -> None:
+def _move_list_content_into_items(lst: _Element) -> None:
     """List content outside any <li> joins the previous item (or starts one)."""
-    previous = None
+    previous: _Element | None = None
     if lst.text and lst.text.strip(GO_SPACE):
         previous = lst.makeelement("li", {})
         previous.text, lst.text = lst.text, None
@@ -221,7 +229,7 @@ def _move_list_content_into_items(lst) -> None:
         previous.append(child)
 
 
-def _replace_misplaced_block(el):
+def _replace_misplaced_block(el: _Element) -> str | None:
     """A block inside an inline or leaf block becomes what the library puts
     there instead: a heading bold text and a line break, a quote quoted text,
     `pre` inline code, a list or item its bare content; a rule goes.  Returns

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from lxml.etree import _Element
+
 from .tags import BLOCK, LISTS, VOID
 
 # Go's unicode.IsSpace: what every trim of the library strips.
@@ -69,7 +71,7 @@ def split_edges(text: str) -> tuple[str, str, str]:
     return left, core, right
 
 
-def collapse_tree(body) -> set:
+def collapse_tree(body: _Element) -> set[_Element]:
     """Collapse the text of `body` in place, as the library does before rendering.
 
     Turndown's algorithm, in document order: a run of white space becomes one
@@ -82,15 +84,15 @@ def collapse_tree(body) -> set:
     ``<!--THE END-->`` line goes after each (docs/format.md, "Lists").  Doing
     it here saves a second walk of the tree.
     """
-    list_end: set = set()
-    pending = []  # lists whose next neighbour is not known yet
+    list_end: set[_Element] = set()
+    pending: list[_Element] = []  # lists whose next neighbour is not known yet
     # the last text kept: its element, whether it is the tail, its value
-    prev_el = None
+    prev_el: _Element | None = None
     prev_tail = False
     prev_val = ""
     keep_ws = False
 
-    def text(el, is_tail, raw):
+    def text(el: _Element, is_tail: bool, raw: str) -> None:
         nonlocal prev_el, prev_tail, prev_val
         t = collapse_spaces(raw)
         if t[0] == " " and not keep_ws and (prev_el is None or prev_val[-1] == " "):
@@ -104,7 +106,7 @@ def collapse_tree(body) -> set:
             prev_el, prev_tail, prev_val = el, is_tail, t
             pending.clear()
 
-    def cut():
+    def cut() -> None:
         nonlocal prev_el, keep_ws
         if prev_el is not None and prev_val[-1] == " ":
             if prev_tail:
@@ -114,7 +116,7 @@ def collapse_tree(body) -> set:
         prev_el = None
         keep_ws = False
 
-    def walk(el):
+    def walk(el: _Element) -> None:
         nonlocal prev_el, keep_ws
         for child in el:
             name = child.tag

@@ -18,6 +18,7 @@ from mirror.crawl.runlock import lock_path, run_lock
 from mirror.crawl.state import state_dir
 from mirror.outcomes import Exit
 
+
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) != 1:
@@ -31,8 +32,10 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = Exit.BUSY
                 return
             crawler = self._create_crawler(args[0])
-            self.crawler_process.crawl(crawler, **opts.spargs)
-            self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
+            process = self.crawler_process
+            assert process is not None  # Scrapy sets it before running a command
+            process.crawl(crawler, **opts.spargs)
+            process.start()
+        if process.bootstrap_failed:
             self.exitcode = 1
         self.exitcode = max(self.exitcode, exit_status_of(crawler))

@@ -14,15 +14,17 @@ run exits 2.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import scrapy
 
-from mirror.crawl.context import RunContext
-from mirror.site.discover import looks_like_search_page, search_results
-from mirror.crawl.failures import failure_reason
-from mirror.site.governments import CONTENT_TYPES, CURRENT, GOVERNMENT_IDS, search_path
 from mirror.archive.urls import SITE, canonical_site_url
+from mirror.crawl.context import RunContext
+from mirror.crawl.failures import failure_reason
 from mirror.crawl.siteindex import Listed, Paging, SiteIndex, index_path
 from mirror.outcomes import Exit
+from mirror.site.discover import looks_like_search_page, search_results
+from mirror.site.governments import CONTENT_TYPES, CURRENT, GOVERNMENT_IDS, search_path
 
 DEFAULT_TYPES = ("article",)
 
@@ -39,7 +41,7 @@ def _choices(value: str | None, allowed, default, convert=str) -> list:
 
 class IndexSpider(scrapy.Spider):
     name = "index"
-    allowed_domains = ["www.beehive.govt.nz"]
+    allowed_domains: ClassVar[list[str]] = ["www.beehive.govt.nz"]
     @classmethod
     def update_settings(cls, settings):
         """No release items, so none of the crawl's outcome machinery; the
@@ -79,6 +81,7 @@ class IndexSpider(scrapy.Spider):
         if not links and not looks_like_search_page(text):
             return self.fail(response.url, "not a search listing page (the bot wall, or the site changed)")
         results = [Listed(canonical_site_url(url), day, content_type, government) for url, day in links]
+        assert self.index is not None  # opened by start()
         known = self.index.known(r.address for r in results)
         new = self.index.record_page(government, content_type, page, results)
         stats = self.crawler.stats

@@ -10,23 +10,24 @@ seeds), `budget` (cap on release requests, chosen by the revisit policy),
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import ClassVar
 
 import scrapy
 
+from mirror.archive.seeds import BadSeed, Seed, SeedSet, no_seeds_reason, read_seeds
+from mirror.archive.urls import SITE, archive_url, canonical_site_url, is_site_url
 from mirror.crawl.browser import BROWSER
-from mirror.site.candidates import candidate_addresses
-from mirror.site.discover import feed_links, listing_links
+from mirror.crawl.context import RunContext
 from mirror.crawl.failures import STOPPED, failure_detail, failure_reason
 from mirror.crawl.items import Fetched
-from mirror.review.manifest import read_manifest
 from mirror.crawl.middlewares import KNOWN, RELEASE, REPAIR, WALL_RETRIES
-from mirror.archive.urls import SITE, archive_url, canonical_site_url, is_site_url
 from mirror.crawl.revisit import choose
-from mirror.review.runs import manifest_path
-from mirror.archive.seeds import BadSeed, Seed, SeedSet, no_seeds_reason, read_seeds
 from mirror.crawl.siteindex import Listed, SiteIndex, index_path
-from mirror.crawl.context import RunContext
+from mirror.review.manifest import read_manifest
+from mirror.review.runs import manifest_path
+from mirror.site.candidates import candidate_addresses
+from mirror.site.discover import feed_links, listing_links
 
 # The site answers these for an address it does not have: the release may
 # still live at the seed's next candidate address.
@@ -44,7 +45,7 @@ def _count(name: str, value: str | None) -> int | None:
 
 class ReleasesSpider(scrapy.Spider):
     name = "releases"
-    allowed_domains = ["www.beehive.govt.nz"]
+    allowed_domains: ClassVar[list[str]] = ["www.beehive.govt.nz"]
 
     def __init__(self, url: str | None = None, limit: str | None = None, budget: str | None = None,
                  discover: str | None = None, **kwargs):
@@ -95,7 +96,7 @@ class ReleasesSpider(scrapy.Spider):
         if budget is not None:
             revisit_days = self.settings.getint("REVISIT_DAYS")
             plan = choose(chosen, RunContext.of(self.crawler).state.checked_times(), budget,
-                          datetime.now(timezone.utc).date(), revisit_days)
+                          datetime.now(UTC).date(), revisit_days)
             if budget < plan.needed:
                 self.logger.warning("a daily budget of %d cannot check %d seeds every %d days with %d recent "
                                     "ones every day: it needs %d", budget, len(chosen), revisit_days,
