@@ -107,7 +107,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
-    from mirror.review.accept import BadReport, accept
+    from mirror.review.accept import ArchiveRepo, BadReport, Choice, accept, check_report
+    from mirror.review.archivegit import GitError
     from mirror.review.runs import LATEST, REPORTS
 
     settings = project_settings(args.settings)
@@ -115,19 +116,40 @@ def cmd_accept(args: argparse.Namespace) -> int:
     report = Path(args.report) if args.report else Path(output_dir) / REPORTS / LATEST
     try:
         data = json.loads((report / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        run_id = check_report(data)
+    except (OSError, ValueError) as exc:  # BadReport is a ValueError
         print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
         return Exit.UNTRUSTED
+    repo = None
+    if args.commit or args.push:
+        try:
+            repo = ArchiveRepo(seeds_dir)
+        except GitError as exc:
+            print(f"mirror accept: --commit: {exc}; nothing accepted", file=sys.stderr)
+            return Exit.UNTRUSTED
+        for path in repo.dirty():
+            print(f"mirror accept: left alone, changed but not by accept: {path}", file=sys.stderr)
+    choice = Choice(all_changed=args.all_changed, new=args.new, whitespace=args.whitespace)
     try:
-        done, refused = accept(data, args.urls, args.all_changed, output_dir, seeds_dir)
+        result = accept(data, args.urls, choice, output_dir, seeds_dir, leave=set(repo.dirty()) if repo else ())
     except BadReport as exc:
         print(f"mirror accept: {report / 'report.json'}: {exc}", file=sys.stderr)
         return Exit.UNTRUSTED
-    for line in done:
+    for line in result.done:
         print(line)
-    for line in refused:
+    for line in result.refused:
         print(line, file=sys.stderr)
-    return Exit.REVIEW if refused else Exit.OK
+    status = Exit.REVIEW if result.refused else Exit.OK
+    if repo is not None:
+        try:
+            made = repo.commit(result.written, run_id)
+            print(f"committed {made[0][:12]}: {made[1]}" if made else "nothing to commit")
+            if args.push:
+                print(f"pushed to {repo.push()}")
+        except GitError as exc:
+            print(f"mirror accept: {exc}; the accepted files stay written in {seeds_dir}", file=sys.stderr)
+            return Exit.UNTRUSTED
+    return status
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
@@ -189,9 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_option(p)
     p.set_defaults(func=cmd_reparse)
 
-    p = commands.add_parser("accept", help="write reviewed documents over their seeds")
+    p = commands.add_parser("accept", help="write reviewed documents over their seeds",
+                            epilog="The choices add up: --new --whitespace takes new entries and "
+                                   "whitespace-only changes. exit status: 0 done; 1 an entry was refused; "
+                                   "2 the report cannot be read, or the commit or push failed")
     p.add_argument("urls", nargs="*", metavar="URL", help="entries to accept, by URL")
     p.add_argument("--all-changed", action="store_true", help="accept every changed entry")
+    p.add_argument("--new", action="store_true", help="accept every new entry")
+    p.add_argument("--whitespace", action="store_true",
+                   help="accept every changed entry whose only difference is whitespace")
+    p.add_argument("--commit", action="store_true",
+                   help="commit the files written (the seeds folder is in a git work tree)")
+    p.add_argument("--push", action="store_true", help="then push to the tracked remote branch (implies --commit)")
     p.add_argument("--report", help="report folder (default: output/reports/latest)")
     p.add_argument("--seeds", help="seeds folder, where new documents are added (default: SEEDS_DIR)")
     p.add_argument("--output", help="output folder (default: the OUTPUT_DIR setting)")
@@ -203,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "accept" and not args.urls and not args.all_changed:
-        parser.error("accept: give URLs or --all-changed")
+    if args.command == "accept" and not (args.urls or args.all_changed or args.new or args.whitespace):
+        parser.error("accept: give URLs, --all-changed, --new or --whitespace")
     return args.func(args)
 
 
