@@ -63,4 +63,5 @@ def test_json_report_shape(tmp_path):
     assert set(data) == {"run", "summary", "entries"}
     assert data["summary"]["changed"] == 1 and data["summary"]["unchanged"] == 0
     assert set(data["entries"][0]) == {"url", "status", "seed", "output", "fields", "reason"}
-    assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == ["report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == [
+        "report.atom", "report.html", "report.json", "report.md"]

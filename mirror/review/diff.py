@@ -20,7 +20,7 @@ from mirror.archive.document import Document, FormatError, parse
 from mirror.archive.seeds import Seed, SeedSet
 from mirror.archive.store import UnsafePath, read_bytes, real_inside, relative_path, resolve_inside
 from mirror.archive.urls import archive_url
-from mirror.outcomes import HAS_DOCUMENT, TO_REVIEW, Exit, Outcome, Verdict
+from mirror.outcomes import HAS_DOCUMENT, TO_REVIEW, WHITESPACE_ONLY, Exit, Outcome, Verdict
 from mirror.review.manifest import Record
 from mirror.site.candidates import is_own_address
 
@@ -44,6 +44,11 @@ class Entry:
     output_doc: Document | None = None
     address: str = ""     # the real address that answered, when it is not `url`
     tried: list[str] = field(default_factory=list)  # for gone: every address asked
+
+    @property
+    def whitespace_only(self) -> bool:
+        """A `changed` entry whose every difference is whitespace (`same_but_whitespace`)."""
+        return self.status == CHANGED and self.reason == WHITESPACE_ONLY
 
     def as_json(self) -> dict:
         data = {"url": self.url, "status": self.status, "seed": self.seed, "output": self.output,
@@ -70,14 +75,21 @@ class DiffResult:
             counts[entry.status] += 1
         return counts
 
+    def whitespace_only(self) -> int:
+        """How many `changed` entries differ only in whitespace."""
+        return sum(entry.whitespace_only for entry in self.entries)
+
     def to_review(self) -> list[Entry]:
-        """The entries a person must look at (`TO_REVIEW`), in that order."""
-        return [entry for verdict in TO_REVIEW for entry in self.entries if entry.status == verdict]
+        """The entries a person must look at (`TO_REVIEW`), in that order,
+        whitespace-only changes after the real ones."""
+        return [entry for entry in self.not_unchanged() if entry.status in TO_REVIEW]
 
     def not_unchanged(self) -> list[Entry]:
-        """Every entry: to review first, then those that could not be judged."""
+        """Every entry in review order: changed (the real changes, then the
+        whitespace-only ones), new, moved, gone, then those that could not be
+        judged: blocked, failed, seed-invalid."""
         order = {verdict: n for n, verdict in enumerate((*TO_REVIEW, BLOCKED, FAILED, SEED_INVALID))}
-        return sorted(self.entries, key=lambda entry: order[entry.status])
+        return sorted(self.entries, key=lambda entry: (order[entry.status], entry.whitespace_only))
 
 
 # --- pure comparisons -----------------------------------------------------------
@@ -86,6 +98,58 @@ def body_link_texts(body: str, marker: str) -> set[str]:
     """Plain texts of the body's markdown links whose target holds `marker`."""
     return {_UNESCAPE.sub(r"\1", text).replace("**", "").replace("*", "").strip()
             for text, href in _LINK.findall(body) if marker in href}
+
+
+# Whitespace a page may move without changing what it says: a no-break space
+# (U+00A0), a narrow one (U+202F) and a zero-width one (U+200B).  Only these
+# and ASCII spaces and tabs; a line break is not one of them (it may end a
+# paragraph, which is a change).
+_ZERO_WIDTH = "\u200b"
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_INDENT = re.compile(r"[ \t]*")
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def whitespace_normal(text: str) -> str:
+    """`text` with the differences `same_but_whitespace` ignores taken out:
+    zero-width spaces removed; on each line, after its indent of ASCII
+    spaces and tabs (kept: in markdown it makes a code block or a nested
+    list), every run of spaces (ASCII, U+00A0, U+202F) made one ASCII space,
+    and none at the line's end (but markdown's hard break, two ASCII spaces
+    before a line of the same paragraph); a line of nothing but spaces blank; runs of
+    blank lines one blank line (markdown's paragraph break either way); no
+    blank lines at either end.  Words are never joined or split: a space
+    that appears or disappears between two words is a change."""
+    lines = []
+    raw = text.replace(_ZERO_WIDTH, "").split("\n")
+    for n, line in enumerate(raw):
+        indent = _INDENT.match(line).group()  # type: ignore[union-attr]  # matches every string
+        rest = _SPACES.sub(" ", line[len(indent):]).strip(" ")
+        # Two spaces ending a line inside a paragraph are markdown's hard
+        # line break (<br>): kept, so a break that comes or goes is a change.
+        if rest and line.endswith("  ") and n + 1 < len(raw) and raw[n + 1].strip():
+            rest += "  "
+        lines.append(indent + rest if rest else "")
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+def same_but_whitespace(seed: Document, fetched: Document, fields: list[str]) -> bool:
+    """True when every field in `fields` differs only in whitespace: its two
+    values are equal after `whitespace_normal` (list fields item by item,
+    the same number of items).  `date` and `url` are never whitespace."""
+    if not fields:
+        return False
+    for name in fields:
+        if name in ("date", "url"):
+            return False
+        old, new = getattr(seed, name), getattr(fetched, name)
+        if isinstance(old, str):
+            old, new = (old,), (new,)
+        if len(old) != len(new):
+            return False
+        if any(whitespace_normal(a) != whitespace_normal(b) for a, b in zip(old, new, strict=True)):
+            return False
+    return True
 
 
 def old_extractor_reason(seed: Document, fetched: Document, fields: list[str]) -> str:
@@ -123,8 +187,9 @@ def document_entry(url: str, seed: _Seed, output_path: str, output_data: bytes) 
     fields = seed_doc.changed_fields(output_doc)
     if not fields:
         return Entry(url, UNCHANGED, seed.path, output_path)
-    return Entry(url, CHANGED, seed.path, output_path, fields, old_extractor_reason(seed_doc, output_doc, fields),
-                 seed_doc, output_doc)
+    reason = (WHITESPACE_ONLY if same_but_whitespace(seed_doc, output_doc, fields)
+              else old_extractor_reason(seed_doc, output_doc, fields))
+    return Entry(url, CHANGED, seed.path, output_path, fields, reason, seed_doc, output_doc)
 
 
 def outcome_entry(seed: _Seed, outcome: Record) -> Entry | None:
@@ -459,10 +524,12 @@ def missing_from_archive(index_entries: Iterable[tuple[str, str, str]], seed_url
 
 
 def exit_status(result: DiffResult) -> Exit:
-    """OK: nothing to review; REVIEW: entries to review; UNTRUSTED: most of
-    the seeds asked got no answer to judge by."""
+    """OK: nothing to review (whitespace-only changes alone are not worth a
+    person's look); REVIEW: entries to review; UNTRUSTED: most of the seeds
+    asked got no answer to judge by."""
     counts = result.counts()
     asked = sum(counts[c] for c in Verdict if c not in (NEW, SEED_INVALID))
     if asked and (counts[FAILED] + counts[BLOCKED]) * 2 > asked:
         return Exit.UNTRUSTED
-    return Exit.REVIEW if any(counts[c] for c in TO_REVIEW) else Exit.OK
+    to_review = sum(counts[c] for c in TO_REVIEW) - result.whitespace_only()
+    return Exit.REVIEW if to_review else Exit.OK

@@ -1,4 +1,5 @@
-"""Diff entries → report.json, report.md and report.html for a reviewer.
+"""Diff entries → report.json, report.md, report.html and report.atom for a
+reviewer, in review order (`DiffResult.not_unchanged`).
 
 The HTML report is one self-contained file (inline CSS, no scripts): counts
 per class, a filter per class, and for each entry its fields side by side
@@ -21,7 +22,8 @@ from mirror.archive.document import LIST_KEYS, Document
 from mirror.archive.store import atomic_write
 from mirror.outcomes import TO_REVIEW, Verdict
 from mirror.review.diff import DiffResult, Entry
-from mirror.review.runs import point_latest, run_dir
+from mirror.review.feed import REPORT_FEED, anchor, merge_feeds, release_heading, run_feed
+from mirror.review.runs import REPORTS, point_latest, run_dir
 
 _WORDS = re.compile(r"\s+|[^\s]+")
 
@@ -127,8 +129,9 @@ def md_cell(text: str) -> str:
     return _LINE_END.sub("<br>", text) or " "
 
 
-_env.globals.update(field_text=field_text, side_by_side=side_by_side)
-_md_env.globals.update(field_text=field_text, unified_body_diff=unified_body_diff, fence_for=fence_for)
+_env.globals.update(field_text=field_text, side_by_side=side_by_side, anchor=anchor, heading=release_heading)
+_md_env.globals.update(field_text=field_text, unified_body_diff=unified_body_diff, fence_for=fence_for,
+                       heading=release_heading)
 _md_env.filters["cell"] = md_cell
 
 
@@ -145,7 +148,8 @@ def _context(result: DiffResult, run: dict) -> dict:
     groups = [(cls, [e for e in entries if e.status == cls]) for cls in dict.fromkeys(e.status for e in entries)]
     return {"run": run, "summary": result.counts(), "groups": groups, "entries": entries,
             "classes": list(Verdict), "to_review": TO_REVIEW, "fields": ("title", "date", "url", *LIST_KEYS),
-            "missing": result.missing}
+            "missing": result.missing, "whitespace_only": result.whitespace_only(),
+            "summary_line": summary_line(result)}
 
 
 def render_markdown(result: DiffResult, run: dict) -> str:
@@ -157,27 +161,34 @@ def render_html(result: DiffResult, run: dict) -> str:
 
 
 def write_reports(result: DiffResult, run: dict, folder: str | os.PathLike) -> dict[str, Path]:
-    """Write the three reports into `folder`, each atomically."""
+    """Write the four reports into `folder`, each atomically."""
     folder = Path(folder)
-    paths = {"json": folder / "report.json", "md": folder / "report.md", "html": folder / "report.html"}
+    paths = {"json": folder / "report.json", "md": folder / "report.md", "html": folder / "report.html",
+             "atom": folder / REPORT_FEED}
     atomic_write(paths["json"], (json.dumps(report_data(result, run), ensure_ascii=False, indent=2) + "\n").encode())
     atomic_write(paths["md"], render_markdown(result, run).encode())
     atomic_write(paths["html"], render_html(result, run).encode())
+    atomic_write(paths["atom"], run_feed(result, run, summary_line(result)).encode())
     return paths
 
 
 def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder: str | os.PathLike | None = None
             ) -> dict[str, Path]:
     """The run's reports: written into `folder`, or into the run's own folder
-    under `output_dir`, which `reports/latest` then names.  Raises OSError
-    when they cannot be written."""
+    under `output_dir`, which `reports/latest` then names and whose entries
+    `reports/feed.atom` then merges.  Raises OSError when they cannot be
+    written."""
     if folder is not None:
         return write_reports(result, run, folder)
     paths = write_reports(result, run, run_dir(output_dir, run["id"]))
     point_latest(output_dir, run["id"])
+    paths["feed"] = merge_feeds(Path(output_dir) / REPORTS)
     return paths
 
 
 def summary_line(result: DiffResult) -> str:
-    counts = result.counts()
-    return ", ".join(f"{counts[c]} {c}" for c in Verdict)
+    """Counts per class; whitespace-only changes counted apart, when there
+    are any: `4 changed (1 whitespace only)`."""
+    counts, spaces = result.counts(), result.whitespace_only()
+    return ", ".join(f"{counts[c]} {c}" + (f" ({spaces} whitespace only)" if c == Verdict.CHANGED and spaces else "")
+                     for c in Verdict)
