@@ -103,6 +103,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         spider_args["government"] = ",".join(args.government)
     if args.type:
         spider_args["type"] = ",".join(args.type)
+    if args.pages:
+        spider_args["pages"] = str(args.pages)
     return run_index(args.settings, spider_args)
 
 
@@ -199,9 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("index", help="read the site search into the site index (incremental, resumable)",
                             epilog="exit status: 0 done; 2 a listing page could not be read; 3 another run is active")
     p.add_argument("--government", action="append", metavar="ID",
-                   help="a government_facet id (repeatable; default: all eleven since 1993)")
+                   help="a government_facet id, or `current` (repeatable; default: all eleven since 1993)")
     p.add_argument("--type", action="append", choices=["article", "speech"],
                    help="a content type (repeatable; default: article)")
+    p.add_argument("--pages", type=int, default=0, metavar="N",
+                   help="read at most N search pages of each government and type in this run; "
+                        "the rest at the next run (default: no limit)")
     _settings_option(p)
     p.set_defaults(func=cmd_index)
 

@@ -4,7 +4,11 @@ Each government and content type is paged through on its own, one page
 after another (whether to read the next page depends on this one), all
 politely through the project's settings, handlers, middlewares and web
 archive.  Arguments: `government` and `type`, comma-separated lists
-(default: every government, `article`).
+(default: every government, `article`; `current` names the government in
+office), and `pages`: at most this many search pages of each government
+and type in this run (default: no limit).  A listing cut short by `pages`
+stays unfinished and goes on at the next run, after its new top pages: an
+hourly job reads the newest pages, and a first index fills in over runs.
 
 A page that is not a search listing (the bot wall, an error, anything
 else) never counts as the end of a listing: the index of that government
@@ -14,6 +18,7 @@ run exits 2.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import ClassVar
 
 import scrapy
@@ -27,6 +32,10 @@ from mirror.site.discover import looks_like_search_page, search_results
 from mirror.site.governments import CONTENT_TYPES, CURRENT, GOVERNMENT_IDS, search_path
 
 DEFAULT_TYPES = ("article",)
+
+
+def _government(value: str) -> int:
+    return CURRENT if value == "current" else int(value)
 
 
 def _choices(value: str | None, allowed, default, convert=str) -> list:
@@ -53,9 +62,14 @@ class IndexSpider(scrapy.Spider):
                      "mirror.crawl.extensions.RunReport"):
             settings["EXTENSIONS"].set(name, None, priority="spider")
 
-    def __init__(self, government: str | None = None, type: str | None = None, **kwargs):  # noqa: A002
+    def __init__(self, government: str | None = None, type: str | None = None,  # noqa: A002
+                 pages: str | int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.governments = _choices(government, GOVERNMENT_IDS, GOVERNMENT_IDS, int)
+        self.governments = _choices(government, GOVERNMENT_IDS, GOVERNMENT_IDS, _government)
+        self.pages = int(pages) if pages else 0     # 0: no limit
+        if self.pages < 0:
+            raise ValueError(f"pages must be a positive number, not {pages}")
+        self.read: Counter[tuple[int, str]] = Counter()
         self.types = _choices(type, tuple(CONTENT_TYPES), DEFAULT_TYPES)
         self.failures: list[str] = []
         self.index: SiteIndex | None = None
@@ -92,6 +106,12 @@ class IndexSpider(scrapy.Spider):
         if following is None:
             self.index.finish(government, content_type)
             self.logger.info("index: government %s, %s: done at page %d", government, content_type, page)
+            return None
+        self.read[government, content_type] += 1
+        if self.pages and self.read[government, content_type] >= self.pages:
+            # left unfinished: the next run goes on from here, after the new top pages
+            self.logger.info("index: government %s, %s: %d pages read (pages=%d); page %d and on at the next run",
+                             government, content_type, self.pages, self.pages, following)
             return None
         return self.page_request(government, content_type, following, paging)
 
