@@ -253,3 +253,45 @@ def test_a_whitespace_only_change_is_committed_and_a_real_change_left(whitespace
     written = whitespace["root"] / "output" / "releases/2026/11/2026-11-14-spaced.md"
     assert (archive / "releases/2026/11/2026-11-14-spaced.md").read_bytes() == written.read_bytes()
     assert os.path.exists(written)
+
+
+# --- the schedulers ------------------------------------------------------------------
+
+def workflow() -> dict:
+    yaml = pytest.importorskip("yaml")
+    return yaml.safe_load((REPO / "deploy" / "github-actions.yml").read_text(encoding="utf-8"))
+
+
+def test_every_scheduler_calls_the_job_hourly():
+    crontab = [line for line in (REPO / "deploy" / "crontab").read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]
+    assert len(crontab) == 1 and crontab[0].startswith("17 * * * * ") and "deploy/job.sh" in crontab[0]
+    service = (REPO / "deploy" / "beehive-mirror.service").read_text(encoding="utf-8")
+    assert "ExecStart=/srv/beehive-mirror/deploy/job.sh" in service and "SuccessExitStatus=1\n" in service
+    assert "OnCalendar=hourly" in (REPO / "deploy" / "beehive-mirror.timer").read_text(encoding="utf-8")
+    flow = workflow()
+    assert flow[True]["schedule"] == [{"cron": "17 * * * *"}]  # YAML 1.1 reads the key `on` as True
+    steps = flow["jobs"]["keep"]["steps"]
+    restore = next(s for s in steps if s.get("uses", "").startswith("actions/cache/restore"))
+    save = next(s for s in steps if s.get("uses", "").startswith("actions/cache/save"))
+    assert "output/state" in restore["with"]["path"].split() and save["if"] == "always()"
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"] == "output/reports/" and upload["if"] == "always()"
+
+
+@pytest.mark.parametrize("status, fails", [(0, False), (1, False), (2, True), (3, True)])
+def test_the_workflow_fails_only_on_exit_status_2_or_more(tmp_path, status, fails):
+    """The workflow's job step, run as Actions runs it (bash -e), with a
+    job.sh that exits `status`."""
+    step = next(s for s in workflow()["jobs"]["keep"]["steps"] if s.get("id") == "job")
+    (tmp_path / "deploy").mkdir()
+    fake = tmp_path / "deploy" / "job.sh"
+    fake.write_text(f"#!/bin/sh\nexit {status}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    env = git_env(tmp_path / "home")
+    git(tmp_path, "init", "--quiet", "seeds", env=env)
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
+                          env={**env, "GITHUB_OUTPUT": str(tmp_path / "output.txt")}, capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode != 0) == fails, done.stdout + done.stderr
+    assert (tmp_path / "output.txt").read_text(encoding="utf-8") == f"status={status}\n"
