@@ -74,7 +74,12 @@ EXTENSIONS = {
     "mirror.crawl.extensions.RevisitState": 505,
     "mirror.crawl.extensions.RunReport": 510,
     "mirror.warc.recorder.WarcRecorder": 520,
+    # each failure once, in one line with its cause (crawl/logs.py)
+    "mirror.crawl.logs.OneLineLog": 100,
 }
+# Each request's failure is logged by its errback, in one line: Scrapy's own
+# "Gave up retrying" only at DEBUG (crawl/logs.py).
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 # Conditional requests (If-None-Match / If-Modified-Since) from the state kept
 # under STATE_DIR (default OUTPUT_DIR/state) between runs.
 CONDITIONAL_REQUESTS = True
@@ -107,6 +112,9 @@ MIRROR_DIFF_ENABLED = True
 # Every response received, with its request, in output/warc/<run-id>-NNNNN.warc.gz
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000  # bytes: a new file is started past this size
+# `mirror replay` serves the WARC files with pywb on 127.0.0.1:REPLAY_PORT
+# (pywb's own default port); the reports link to captures there.
+REPLAY_PORT = 8080
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

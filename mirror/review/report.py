@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_a
 from mirror.archive.document import LIST_KEYS, Document
 from mirror.archive.store import atomic_write
 from mirror.outcomes import TO_REVIEW, Verdict
+from mirror.review.captures import CaptureLinks
 from mirror.review.diff import DiffResult, Entry
 from mirror.review.feed import REPORT_FEED, anchor, merge_feeds, release_heading, run_feed
 from mirror.review.runs import REPORTS, point_latest, run_dir
@@ -143,47 +144,60 @@ def report_data(result: DiffResult, run: dict) -> dict:
     return data
 
 
-def _context(result: DiffResult, run: dict) -> dict:
+def _context(result: DiffResult, run: dict, links: dict[str, CaptureLinks] | None = None) -> dict:
     entries = result.not_unchanged()
     groups = [(cls, [e for e in entries if e.status == cls]) for cls in dict.fromkeys(e.status for e in entries)]
     return {"run": run, "summary": result.counts(), "groups": groups, "entries": entries,
             "classes": list(Verdict), "to_review": TO_REVIEW, "fields": ("title", "date", "url", *LIST_KEYS),
             "missing": result.missing, "whitespace_only": result.whitespace_only(),
-            "summary_line": summary_line(result)}
+            "summary_line": summary_line(result), "links": links or {}}
 
 
 def render_markdown(result: DiffResult, run: dict) -> str:
     return _md_env.get_template("report.md.j2").render(**_context(result, run))
 
 
-def render_html(result: DiffResult, run: dict) -> str:
-    return _env.get_template("report.html.j2").render(**_context(result, run))
+def render_html(result: DiffResult, run: dict, links: dict[str, CaptureLinks] | None = None) -> str:
+    return _env.get_template("report.html.j2").render(**_context(result, run, links))
 
 
-def write_reports(result: DiffResult, run: dict, folder: str | os.PathLike) -> dict[str, Path]:
+def write_reports(result: DiffResult, run: dict, folder: str | os.PathLike,
+                  links: dict[str, CaptureLinks] | None = None) -> dict[str, Path]:
     """Write the four reports into `folder`, each atomically."""
     folder = Path(folder)
     paths = {"json": folder / "report.json", "md": folder / "report.md", "html": folder / "report.html",
              "atom": folder / REPORT_FEED}
     atomic_write(paths["json"], (json.dumps(report_data(result, run), ensure_ascii=False, indent=2) + "\n").encode())
     atomic_write(paths["md"], render_markdown(result, run).encode())
-    atomic_write(paths["html"], render_html(result, run).encode())
+    atomic_write(paths["html"], render_html(result, run, links).encode())
     atomic_write(paths["atom"], run_feed(result, run, summary_line(result)).encode())
     return paths
 
 
-def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder: str | os.PathLike | None = None
-            ) -> dict[str, Path]:
+def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder: str | os.PathLike | None = None,
+            replay_port: int | None = None) -> dict[str, Path]:
     """The run's reports: written into `folder`, or into the run's own folder
     under `output_dir`, which `reports/latest` then names and whose entries
     `reports/feed.atom` then merges.  Raises OSError when they cannot be
-    written."""
+    written.  Entries link to the run's captures on the replay server at
+    `replay_port` (default: the REPLAY_PORT setting's default)."""
+    links = capture_links_of(result, run, output_dir, replay_port)
     if folder is not None:
-        return write_reports(result, run, folder)
-    paths = write_reports(result, run, run_dir(output_dir, run["id"]))
+        return write_reports(result, run, folder, links)
+    paths = write_reports(result, run, run_dir(output_dir, run["id"]), links)
     point_latest(output_dir, run["id"])
     paths["feed"] = merge_feeds(Path(output_dir) / REPORTS)
     return paths
+
+
+def capture_links_of(result: DiffResult, run: dict, output_dir: str | os.PathLike,
+                     replay_port: int | None = None) -> dict[str, CaptureLinks]:
+    """Each entry's links to its captures in the web archive (by entry URL)."""
+    from mirror import settings
+    from mirror.warc.replay import report_links
+
+    entries = [(e.url, e.address or e.url, e.status) for e in result.not_unchanged() if e.url]
+    return report_links(output_dir, run["id"], entries, replay_port or settings.REPLAY_PORT)
 
 
 def summary_line(result: DiffResult) -> str:
