@@ -160,6 +160,43 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return reparse_files(args.warcs, args.output or project_settings(args.settings)["OUTPUT_DIR"])
 
 
+def cmd_wacz(args: argparse.Namespace) -> int:
+    from mirror.warc.wacz import PackError, pack
+
+    output_dir = project_settings(args.settings)["OUTPUT_DIR"]
+    try:
+        packed = pack(output_dir, args.runs, args.output)
+    except (PackError, OSError) as exc:
+        print(f"mirror wacz: {exc}", file=sys.stderr)
+        return Exit.UNTRUSTED
+    print(f"mirror wacz: {packed.path}: {packed.warcs} WARC files, {packed.pages} pages; valid")
+    if packed.left_out:
+        print(f"mirror wacz: {packed.left_out} pages answered 304 left out: the capture they stand for "
+              "is in an earlier run (pack it too)", file=sys.stderr)
+    return Exit.OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from mirror.warc import replay
+
+    settings = project_settings(args.settings)
+    output_dir = settings["OUTPUT_DIR"]
+    if not replay.available():
+        print("mirror replay: pywb is not installed: pip install -e '.[replay]'", file=sys.stderr)
+        return Exit.UNTRUSTED
+    try:
+        indexed = replay.update_index(output_dir)
+    except Exception as exc:  # noqa: BLE001 - any reading error of a WARC file: said in one line
+        print(f"mirror replay: cannot index the WARC files under {output_dir}: {exc}", file=sys.stderr)
+        return Exit.UNTRUSTED
+    print(f"mirror replay: {len(indexed)} new WARC files indexed", flush=True)
+    port = settings.getint("REPLAY_PORT") if args.port is None else args.port
+    config = replay.replay_root(output_dir) / replay.CONFIG
+    # A fresh interpreter for the server (gevent patches the standard library
+    # before anything imports it), in this process: SIGTERM reaches pywb itself.
+    os.execv(sys.executable, [sys.executable, "-m", "mirror.warc.replay", str(config), args.bind, str(port)])
+
+
 def _pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -215,6 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="output folder (default: the OUTPUT_DIR setting)")
     _settings_option(p)
     p.set_defaults(func=cmd_reparse)
+
+    p = commands.add_parser("wacz", help="pack runs' WARC files into a WACZ (py-wacz), checked with wacz validate")
+    p.add_argument("runs", nargs="*", metavar="RUN_ID", help="runs to pack (default: the latest)")
+    p.add_argument("-o", dest="output", metavar="FILE", help="the package (default: OUTPUT_DIR/wacz/<run-id>.wacz)")
+    _settings_option(p)
+    p.set_defaults(func=cmd_wacz)
+
+    p = commands.add_parser("replay", help="serve the WARC files with pywb (collection mirror), offline")
+    p.add_argument("--port", type=int, metavar="N", help="port (default: the REPLAY_PORT setting, 8080)")
+    p.add_argument("--bind", default="127.0.0.1", metavar="ADDR", help="address to listen on (default: 127.0.0.1)")
+    _settings_option(p)
+    p.set_defaults(func=cmd_replay)
 
     p = commands.add_parser("accept", help="write reviewed documents over their seeds",
                             epilog="The choices add up: --new --whitespace takes new entries and "
