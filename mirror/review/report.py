@@ -180,7 +180,8 @@ def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder
     under `output_dir`, which `reports/latest` then names and whose entries
     `reports/feed.atom` then merges.  Raises OSError when they cannot be
     written.  Entries link to the run's captures on the replay server at
-    `replay_port` (default: the REPLAY_PORT setting's default)."""
+    `replay_port` (default: the run's `replay_port`, else the REPLAY_PORT
+    setting's default)."""
     links = capture_links_of(result, run, output_dir, replay_port)
     if folder is not None:
         return write_reports(result, run, folder, links)
@@ -197,12 +198,18 @@ def capture_links_of(result: DiffResult, run: dict, output_dir: str | os.PathLik
     from mirror.warc.replay import report_links
 
     entries = [(e.url, e.address or e.url, e.status) for e in result.not_unchanged() if e.url]
-    return report_links(output_dir, run["id"], entries, replay_port or settings.REPLAY_PORT)
+    port = replay_port or run.get("replay_port") or settings.REPLAY_PORT
+    return report_links(output_dir, run["id"], entries, int(port))
 
 
 def summary_line(result: DiffResult) -> str:
     """Counts per class; whitespace-only changes counted apart, when there
     are any: `4 changed (1 whitespace only)`."""
-    counts, spaces = result.counts(), result.whitespace_only()
-    return ", ".join(f"{counts[c]} {c}" + (f" ({spaces} whitespace only)" if c == Verdict.CHANGED and spaces else "")
+    return summary_text(result.counts(), result.whitespace_only())
+
+
+def summary_text(counts: dict[str, int], whitespace_only: int) -> str:
+    """`summary_line` from a report's counts (report.json's `summary`)."""
+    return ", ".join(f"{counts.get(c, 0)} {c}"
+                     + (f" ({whitespace_only} whitespace only)" if c == Verdict.CHANGED and whitespace_only else "")
                      for c in Verdict)
