@@ -154,6 +154,16 @@ def cmd_accept(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from mirror.crawl.state import state_dir
+    from mirror.review.status import status
+
+    settings = project_settings(args.settings)
+    code, lines = status(settings["OUTPUT_DIR"], state_dir(settings))
+    print("\n".join(lines))
+    return code
+
+
 def cmd_reparse(args: argparse.Namespace) -> int:
     from mirror.warc.reparse import reparse_files
 
@@ -246,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "the rest at the next run (default: no limit)")
     _settings_option(p)
     p.set_defaults(func=cmd_index)
+
+    p = commands.add_parser("status", help="whether a run is active, its progress, and what the last run found",
+                            epilog="exit status: 0 no run is active; 3 a run is active")
+    _settings_option(p)
+    p.set_defaults(func=cmd_status)
 
     p = commands.add_parser("reparse", help="rebuild documents from archived responses, without network")
     p.add_argument("warcs", nargs="+", metavar="WARC", help="WARC files written by the crawl")

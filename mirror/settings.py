@@ -76,7 +76,11 @@ EXTENSIONS = {
     "mirror.warc.recorder.WarcRecorder": 520,
     # each failure once, in one line with its cause (crawl/logs.py)
     "mirror.crawl.logs.OneLineLog": 100,
+    # a progress line every PROGRESS_INTERVAL seconds, and state/progress.json
+    "mirror.crawl.progress.Progress": 530,
 }
+# Seconds between two progress lines of a crawl (0: none).
+PROGRESS_INTERVAL = 60.0
 # Each request's failure is logged by its errback, in one line: Scrapy's own
 # "Gave up retrying" only at DEBUG (crawl/logs.py).
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
