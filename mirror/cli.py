@@ -108,6 +108,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     return run_index(args.settings, spider_args)
 
 
+# Files changed by hand named one a line, up to this many (a job's log stays readable).
+DIRTY_NAMED = 20
+
+
 def cmd_accept(args: argparse.Namespace) -> int:
     from mirror.review.accept import ArchiveRepo, BadReport, Choice, accept, check_report
     from mirror.review.archivegit import GitError
@@ -129,8 +133,12 @@ def cmd_accept(args: argparse.Namespace) -> int:
         except GitError as exc:
             print(f"mirror accept: --commit: {exc}; nothing accepted", file=sys.stderr)
             return Exit.UNTRUSTED
-        for path in repo.dirty():
+        dirty = repo.dirty()
+        for path in dirty[:DIRTY_NAMED]:
             print(f"mirror accept: left alone, changed but not by accept: {path}", file=sys.stderr)
+        if len(dirty) > DIRTY_NAMED:
+            print(f"mirror accept: left alone, and {len(dirty) - DIRTY_NAMED} more files changed but not by accept "
+                  f"(git status {seeds_dir})", file=sys.stderr)
     choice = Choice(all_changed=args.all_changed, new=args.new, whitespace=args.whitespace)
     try:
         result = accept(data, args.urls, choice, output_dir, seeds_dir, leave=set(repo.dirty()) if repo else ())

@@ -221,3 +221,13 @@ def test_commit_outside_a_work_tree_writes_nothing(tmp_path, archive):
     assert done.returncode == 2
     assert "not inside a git work tree" in done.stderr
     assert list(seeds.iterdir()) == []
+
+
+def test_a_tree_with_many_changes_names_twenty_and_counts_the_rest(archive):
+    for n in range(25):
+        (archive["seeds"] / f"draft-{n:02d}.md").write_text("a keeper's draft", encoding="utf-8")
+    done = accept(archive, "--new", "--commit")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("left alone, changed but not by accept: ") == 20
+    assert "and 5 more files changed but not by accept" in done.stderr
+    assert files_of(archive) == [f"A\t{rel(archive['fetched']['fresh'])}"]
