@@ -23,7 +23,7 @@ from mirror.outcomes import WHITESPACE_ONLY
 from mirror.site.governments import CURRENT, search_path
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, latest_report, run_crawl, write_seed
+from .conftest import FAST, REPO, Replica, latest_report, run_crawl, unreachable_origin, write_seed
 from .test_accept_git import git, git_env, make_archive
 
 SITE = "https://www.beehive.govt.nz"
@@ -180,6 +180,18 @@ def test_the_job_indexes_only_the_current_governments_first_pages(keeper):
         assert index.progress(CURRENT, "article").complete
     finally:
         index.close()
+
+
+def test_a_run_that_cannot_be_trusted_accepts_nothing_and_exits_2(tmp_path):
+    env = git_env(tmp_path / "home")
+    archive, _ = make_archive(tmp_path, env)
+    for n in range(3):
+        write_seed(archive / "releases", f"seed-{n}.md", f"{SITE}/release/seed-{n}", date="2026-11-20")
+    publish(archive, env)
+    done = job(tmp_path, unreachable_origin(), env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(commits(archive, env)) == 1
+    assert latest_report(tmp_path / "output")["summary"]["failed"] == 3
 
 
 def index_current(origin: str, output: Path, pages: int) -> subprocess.CompletedProcess:
