@@ -96,6 +96,7 @@ from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 from mirror.archive.urls import SITE, archive_url
 from mirror.site.dates import NZ, iso_utc, parse_iso, shown_date_text
 from mirror.site.governments import PER_SEARCH_PAGE, government_of, search_path
+from mirror.testing.frame import Frame
 from mirror.testing.pagebuild import (
     PER_PAGE,
     ListingItem,
@@ -301,8 +302,10 @@ class Site:
     ITEM_CACHE = 4096
 
     def __init__(self, folder: str | os.PathLike, plan: str | None = None, transliterated: str = "404",
-                 validators: bool = True, js_wall_uses: int = 0):
+                 validators: bool = True, js_wall_uses: int = 0, frame: Frame | None = None):
         self.folder = Path(folder)
+        # Served pages dressed in a real page's frame: real-size answers.
+        self.frame = frame
         # The JavaScript wall (0: off): a token earned by running a
         # challenge's script is good for this many requests.
         self.js_wall_uses = js_wall_uses
@@ -698,6 +701,8 @@ class Handler(BaseHTTPRequestHandler):
             mtime = file.stat().st_mtime
         except FileNotFoundError:  # removed since the index saw it
             return self.send(404, b"<html><body>Page not found</body></html>")
+        if self.site.frame is not None:
+            body = self.site.frame.dress(body)
         self.serve_body(body, mtime)
 
     def serve_generated(self, body: bytes, content_type: str = "text/html; charset=UTF-8"):
@@ -756,11 +761,17 @@ def main(argv: list[str] | None = None) -> int:
                              "JavaScript challenge, as Incapsula does")
     parser.add_argument("--js-wall-uses", type=int, default=200, metavar="N",
                         help="requests a token earned by the challenge is good for (default 200)")
+    parser.add_argument("--frame", metavar="PAGE",
+                        help="a saved real page: serve every page dressed in its frame (real-size pages)")
     args = parser.parse_args(argv)
     if not os.path.isdir(args.folder):
         parser.error(f"{args.folder}: not a folder")
+    try:
+        frame = Frame.from_file(args.frame) if args.frame else None
+    except (OSError, ValueError) as exc:
+        parser.error(f"{args.frame}: {exc}")
     site = Site(args.folder, args.plan, args.transliterated, validators=args.validators,
-                js_wall_uses=args.js_wall_uses if args.js_wall else 0)
+                js_wall_uses=args.js_wall_uses if args.js_wall else 0, frame=frame)
     server = make_server(site, args.host, args.port)
     started = time.monotonic()
     count = len(site.index())

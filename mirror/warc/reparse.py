@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from isal import igzip
 from warcio.archiveiterator import ArchiveIterator
 
 from mirror.outcomes import NoDocument
@@ -51,7 +52,9 @@ def archived_responses(path: str, redirected_to: dict[str, str] | None = None) -
     # files may split a redirect from its target)
     redirected_to = {} if redirected_to is None else redirected_to
     pending: Archived | None = None
-    with open(path, "rb") as stream:
+    # ISA-L inflates the file's gzip members about three times as fast as the
+    # zlib warcio would use; warcio then reads plain records.
+    with (igzip.open(path, "rb") if _gzipped(path) else open(path, "rb")) as stream:
         records = ArchiveIterator(stream, check_digests="raise")
         while True:
             try:
@@ -86,6 +89,11 @@ def archived_responses(path: str, redirected_to: dict[str, str] | None = None) -
             pending = Archived(uri, status, headers, body)
     if pending is not None:
         yield pending
+
+
+def _gzipped(path: str) -> bool:
+    with open(path, "rb") as head:
+        return head.read(2) == b"\x1f\x8b"
 
 
 def _first_asked(referer: str, url: str, redirected_to: dict[str, str]) -> str:
