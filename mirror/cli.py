@@ -209,10 +209,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return Exit.UNTRUSTED
     print(f"mirror replay: {len(indexed)} new WARC files indexed", flush=True)
     port = settings.getint("REPLAY_PORT") if args.port is None else args.port
-    config = replay.replay_root(output_dir) / replay.CONFIG
     # A fresh interpreter for the server (gevent patches the standard library
     # before anything imports it), in this process: SIGTERM reaches pywb itself.
-    os.execv(sys.executable, [sys.executable, "-m", "mirror.warc.replay", str(config), args.bind, str(port)])
+    os.execv(sys.executable, [sys.executable, "-m", "mirror.warc.replay", os.path.abspath(output_dir), args.bind,
+                              str(port)])
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -203,18 +203,28 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def server(runs):
+def start_replay(output: Path) -> tuple[subprocess.Popen, str]:
+    """`mirror replay` on a free port, answering: (process, base URL)."""
     port = closed_port()
     process = subprocess.Popen([sys.executable, "-m", "mirror", "replay", "--port", str(port),
-                                "-s", f"OUTPUT_DIR={runs['output']}"], cwd=REPO,
+                                "-s", f"OUTPUT_DIR={output}"], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: process.poll() is not None or answers(base + "/mirror/"), seconds=60,
                  what="pywb to answer")
         assert process.poll() is None, process.communicate(timeout=10)
-        yield {"process": process, "port": port, "base": base}
+    except BaseException:
+        stop(process)
+        raise
+    return process, base
+
+
+@pytest.fixture(scope="module")
+def server(runs):
+    process, base = start_replay(runs["output"])
+    try:
+        yield {"process": process, "base": base}
     finally:
         stop(process)
 
@@ -239,6 +249,30 @@ def test_each_run_replays_its_own_capture_of_the_changed_page(runs, server):
     assert http_get(f"{server['base']}/mirror/*/{CHANGED}")[0] == 200
     # nothing fetched live: an address never captured is not found
     assert http_get(f"{server['base']}/mirror/{second[CHANGED][1]}id_/{SITE}/release/never-captured")[0] == 404
+
+
+def test_a_running_server_indexes_the_runs_finished_meanwhile(runs, tmp_path):
+    output = tmp_path / "output"
+    shutil.copytree(runs["output"] / "warc", output / "warc")
+    later = sorted((output / "warc").glob(f"{runs['ids'][1]}-*.warc.gz"))
+    for path in later:  # the second run still being written
+        path.rename(path.with_name(path.name + ".open"))
+    process, base = start_replay(output)
+
+    def timestamps() -> list[str]:
+        status, body = http_get(f"{base}/mirror/cdx?url={CHANGED}&output=json")
+        assert status == 200
+        return [json.loads(line)["timestamp"] for line in body.decode().splitlines()]
+
+    try:
+        assert timestamps() == [runs["captures"][0][CHANGED][1]]
+        for path in later:
+            path.with_name(path.name + ".open").rename(path)
+        found = wait_for(lambda: len(timestamps()) == 2 and timestamps(), seconds=60, interval=0.5,
+                         what="the finished run in the index")
+        assert found == [runs["captures"][0][CHANGED][1], runs["captures"][1][CHANGED][1]]
+    finally:
+        stop(process)
 
 
 def report_links(output: Path, run_id: str, url: str) -> dict[str, str]:
@@ -304,14 +338,9 @@ def test_the_browser_sees_both_titles_through_the_report_links(runs, server):
 
 
 def test_replay_stops_on_sigterm_and_leaves_no_process(runs):
-    port = closed_port()
-    process = subprocess.Popen([sys.executable, "-m", "mirror", "replay", "--port", str(port),
-                                "-s", f"OUTPUT_DIR={runs['output']}"], cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process, base = start_replay(runs["output"])
+    port = int(base.rsplit(":", 1)[1])
     try:
-        wait_for(lambda: process.poll() is not None or answers(f"http://127.0.0.1:{port}/mirror/"),
-                 seconds=60, what="pywb to answer")
-        assert process.poll() is None
         # bound to the loopback address only
         listening = Path("/proc/net/tcp").read_text()
         assert f"0100007F:{port:04X}" in listening and f"00000000:{port:04X}" not in listening

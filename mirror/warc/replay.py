@@ -15,8 +15,9 @@ collection) at the revisit's own timestamp, and names the revisit's file in
 `revisit`.  Written by hand: neither pywb nor py-wacz resolves a 304 revisit
 to the earlier capture.
 
-`python -m mirror.warc.replay CONFIG HOST PORT` serves the collection until
-SIGTERM or SIGINT (`mirror replay` execs it after updating the index).
+`python -m mirror.warc.replay OUTPUT_DIR HOST PORT` serves the collection
+until SIGTERM or SIGINT, indexing the WARC files runs finish meanwhile
+(`mirror replay` execs it after updating the index).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ REPLAY = "replay"
 COLLECTION = "mirror"
 CONFIG = "config.yaml"
 INDEX_SUFFIX = ".cdxj"
+REINDEX_SECONDS = 5.0   # how often a running server looks for finished WARC files
 # Fields of a CDXJ line, in pywb's order (the urlkey and timestamp lead the line).
 _FIELDS = ("url", "mime", "status", "digest", "length", "offset", "filename")
 
@@ -227,8 +229,25 @@ def report_links(output_dir: str | os.PathLike, run_id: str, entries: Iterable[t
     return links
 
 
-def serve(config: str | os.PathLike, host: str, port: int) -> int:
-    """Serve the collection until SIGTERM or SIGINT; one process, no children."""
+def _keep_indexed(output_dir: Path, interval: float) -> None:
+    """Index the WARC files runs finish while the server runs (a run's last
+    file is closed after its report is written), every `interval` seconds."""
+    import gevent
+
+    while True:
+        gevent.sleep(interval)
+        try:
+            indexed = update_index(output_dir)
+        except Exception as exc:  # noqa: BLE001 - the server goes on with the index it has; said each time
+            print(f"mirror replay: cannot index the WARC files under {output_dir}: {exc}", file=sys.stderr, flush=True)
+            continue
+        if indexed:
+            print(f"mirror replay: indexed {', '.join(indexed)}", flush=True)
+
+
+def serve(output_dir: str | os.PathLike, host: str, port: int, reindex: float = REINDEX_SECONDS) -> int:
+    """Serve the collection until SIGTERM or SIGINT, indexing new WARC files
+    as they are finished; one process, no children."""
     from gevent import monkey
 
     monkey.patch_all()
@@ -237,7 +256,8 @@ def serve(config: str | os.PathLike, host: str, port: int) -> int:
     from pywb.apps.frontendapp import FrontEndApp
     from pywb.utils.geventserver import RequestURIWSGIHandler
 
-    config = Path(config).resolve()
+    output_dir = Path(output_dir).resolve()
+    config = replay_root(output_dir) / CONFIG
     os.chdir(config.parent)  # pywb looks for custom templates and static files here
     app = FrontEndApp(config_file=str(config))
     server = WSGIServer((host, port), app, handler_class=RequestURIWSGIHandler)
@@ -245,15 +265,19 @@ def serve(config: str | os.PathLike, host: str, port: int) -> int:
     # Stop accepting, finish the requests under way, and return from serve_forever.
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)
+    indexer = gevent.spawn(_keep_indexed, output_dir, reindex)
     bound_host, bound_port = server.address[:2]
     print(f"mirror replay: http://{bound_host}:{bound_port}/{COLLECTION}/<timestamp>/<url> "
           f"(captures of a URL: /{COLLECTION}/*/<url>); SIGTERM or Ctrl-C stops it", flush=True)
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    finally:
+        indexer.kill()
     print("mirror replay: stopped", flush=True)
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 4:
-        sys.exit("usage: python -m mirror.warc.replay CONFIG HOST PORT")
+        sys.exit("usage: python -m mirror.warc.replay OUTPUT_DIR HOST PORT")
     sys.exit(serve(sys.argv[1], sys.argv[2], int(sys.argv[3])))
