@@ -3,14 +3,16 @@ and `mirror status` from another terminal while a run is active and after."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 from mirror.crawl.progress import duration, progress_line
+from mirror.crawl.runlock import lock_path, run_lock
 from mirror.outcomes import Exit
-from mirror.review.status import lock_holder
+from mirror.review.status import lock_holder, status
 from mirror.testing.pagebuild import Page
 
 from .conftest import FAST, REPO, Replica, run_crawl, stop, wait_for, write_seed
@@ -107,3 +109,18 @@ def test_lock_holder_without_a_lock_file(tmp_path):
     assert lock_holder(tmp_path / "run.lock") is None
     (tmp_path / "run.lock").write_text("12345")  # left by a finished run: no lock on it
     assert lock_holder(tmp_path / "run.lock") is None
+
+
+def test_status_of_a_run_with_no_progress_yet_and_a_stale_progress_file(tmp_path):
+    state = tmp_path / "output" / "state"
+    state.mkdir(parents=True)
+    # left by a run killed earlier, another pid
+    (state / "progress.json").write_text('{"run": "20200101T000000000Z", "pid": 1, "total": 5, "done": 1}')
+    with run_lock(lock_path(state)) as (lock, _):
+        assert lock is not None
+        code, lines = status(str(tmp_path / "output"), state)
+    assert code == Exit.BUSY
+    assert lines[0] == f"mirror status: a run is active: id not known yet (pid {os.getpid()})"
+    assert lines[1].startswith("progress: not known yet")
+    code, lines = status(str(tmp_path / "output"), state)
+    assert code == Exit.OK and lines[0] == "mirror status: no run is active"

@@ -75,6 +75,8 @@ def lock_holder(lock: Path, proc_locks: str = PROC_LOCKS) -> int | None:
 def active_lines(output_dir: str, state_folder: Path, pid: int) -> list[str]:
     """What the active run is doing, from its progress file and its live manifest."""
     progress = read_progress(state_folder)
+    if progress and pid and progress.get("pid") != pid:
+        progress = None  # left by a run that was killed: not this one's
     job_id = state_folder / "job" / "run-id"
     run_id = (progress or {}).get("run") or (job_id.read_text(encoding="utf-8").strip() if job_id.exists() else "")
     lines = [f"mirror status: a run is active: {run_id or 'id not known yet'} (pid {pid or '?'})"]
