@@ -54,12 +54,17 @@ def archived_responses(path: str, redirected_to: dict[str, str] | None = None) -
     pending: Archived | None = None
     # ISA-L inflates the file's gzip members about three times as fast as the
     # zlib warcio would use; warcio then reads plain records.
-    with (igzip.open(path, "rb") if _gzipped(path) else open(path, "rb")) as stream:
+    with (igzip.open(path, "rb") if _gzipped(path) else open(path, "rb")) as raw:
+        stream = _Reads(raw)
         records = ArchiveIterator(stream, check_digests="raise")
         while True:
             try:
                 record = next(records)
             except StopIteration:
+                if stream.error is not None:  # warcio takes a torn end for the end
+                    if pending is not None:
+                        yield pending
+                    raise stream.error from None
                 break
             except Exception:
                 if pending is not None:
@@ -89,6 +94,23 @@ def archived_responses(path: str, redirected_to: dict[str, str] | None = None) -
             pending = Archived(uri, status, headers, body)
     if pending is not None:
         yield pending
+
+
+class _Reads:
+    """The file as warcio reads it, keeping the error that ended it: warcio
+    ends its iteration quietly where a read fails, and a torn gzip member
+    must not pass for the end of the file."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.error: Exception | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except (EOFError, OSError) as exc:
+            self.error = exc
+            raise
 
 
 def _gzipped(path: str) -> bool:
