@@ -358,6 +358,36 @@ def test_pages_answered_304_are_revisits(crawl):
     assert revisits and set(revisits.values()) <= first
 
 
+def test_manifest_names_each_capture_and_the_one_before(crawl):
+    """Each answer's record names its capture's time as replay tools do (14
+    digits, UTC: the response or revisit record's WARC-Date), and, in a later
+    run, the page's capture in the earlier one: the report links to both
+    without reading the WARC files again."""
+    from mirror.review.manifest import read_manifest
+
+    def captured(run_id: str) -> dict[str, set[str]]:
+        times: dict[str, set[str]] = {}
+        for path in warc_files(crawl.output, run_id):
+            for kind, target, _status, warc, _http, _payload in records(path):
+                if kind in ("response", "revisit"):
+                    stamp = "".join(ch for ch in warc.get_header("WARC-Date") if ch.isdigit())[:14]
+                    times.setdefault(target, set()).add(stamp)
+        return times
+
+    reports = crawl.output / "reports"
+    first = read_manifest(reports / crawl.run_id / "manifest.jsonl")
+    second = read_manifest(reports / crawl.again.run_id / "manifest.jsonl")
+    first_times, second_times = captured(crawl.run_id), captured(crawl.again.run_id)
+    written = [r for r in first.values() if r.outcome == "written"]
+    assert written
+    for record in written:
+        assert record.captured in first_times[record.final_url], record
+        assert record.previous_capture == ""  # the first run of this output
+        again = second[record.url]
+        assert again.captured in second_times[again.final_url or again.url], again
+        assert again.previous_capture == record.captured < again.captured
+
+
 def test_requests_carry_the_headers_scrapy_sent(crawl):
     for path in warc_files(crawl.output, crawl.run_id):
         for kind, _target, _status, warc, http, payload in records(path):

@@ -131,10 +131,11 @@ class RevisitState(_SignalExtension):
     def item_scraped(self, item: Stored, response, spider):
         state, record = RunContext.of(self.crawler).state, item.record
         if record.outcome == Outcome.NOT_MODIFIED:
-            state.mark_checked(record.url)
+            state.mark_checked(record.url, captured=record.captured)
         elif record.outcome in HAS_DOCUMENT:
             state.remember(record.url, etag=item.etag, last_modified=item.last_modified, output=record.output,
-                           sha1=record.sha1, address=address_to_remember(record), size=item.size)
+                           sha1=record.sha1, address=address_to_remember(record), size=item.size,
+                           captured=record.captured)
         elif record.outcome == Outcome.MOVED or record.status in (404, 410):
             state.mark_checked(record.url)  # an answer too: moved, or gone
 

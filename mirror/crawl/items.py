@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from mirror.review.manifest import Record
 
+# Request meta: the WARC timestamp the recorder gave the response.
+CAPTURED = "mirror_captured"
+
 
 @dataclass
 class Fetched:
@@ -31,6 +34,8 @@ class Fetched:
     failure: str = ""             # why nothing was fetched: short, one of a few (a stat's name)
     detail: str = ""              # the failure as the manifest says it, when it says more
     walled: bool = False          # the wall answered and the run stopped before asking again
+    captured: str = ""            # the WARC timestamp of the answer (14 digits, UTC), when recorded
+    previous_capture: str = ""    # the same of the page's last capture in an earlier run
 
     @property
     def asked(self) -> str:
@@ -41,7 +46,7 @@ class Fetched:
         """The manifest's record of this answer with `outcome`."""
         return Record(self.url, outcome, self.final_url, self.status, seed=self.seed_path,
                       discovered=self.discovered, tried=self.tried, browser=self.browser, repaired=self.repaired,
-                      **fields)
+                      captured=self.captured, previous_capture=self.previous_capture, **fields)
 
 
 @dataclass

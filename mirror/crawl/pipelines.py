@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mirror.archive.store import sweep_temporary
+from mirror.crawl.context import RunContext
 from mirror.crawl.items import Fetched, Stored
 from mirror.crawl.workers import WorkerExited, WorkerPool
 from mirror.outcomes import NoDocument, Outcome
@@ -40,6 +41,7 @@ class StorePipeline:
     What happened is counted in the crawl stats under `mirror/`."""
 
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.output_dir = crawler.settings["OUTPUT_DIR"]
         self.processes = crawler.settings.getint("EXTRACT_PROCESSES")
@@ -73,6 +75,10 @@ class StorePipeline:
         return Stored(item.record(outcome, reason=reason))
 
     async def process_item(self, item: Fetched) -> Stored:
+        if item.captured:
+            # Read before this answer is remembered: the report links to both captures.
+            known = RunContext.of(self.crawler).state.get(item.url)
+            item.previous_capture = known.captured if known is not None else ""
         if item.failure:
             if item.status in GONE_STATUSES:
                 self.stats.inc_value("mirror/gone_answers")

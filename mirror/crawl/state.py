@@ -26,12 +26,14 @@ CREATE TABLE IF NOT EXISTS pages (
     sha1 TEXT NOT NULL DEFAULT '',
     checked REAL NOT NULL DEFAULT 0,
     address TEXT NOT NULL DEFAULT '',
-    size INTEGER NOT NULL DEFAULT -1
+    size INTEGER NOT NULL DEFAULT -1,
+    captured TEXT NOT NULL DEFAULT ''
 )
 """
 # Columns added since the first release of the state file, for old files.
 _ADDED = {"address": "ALTER TABLE pages ADD COLUMN address TEXT NOT NULL DEFAULT ''",
-          "size": "ALTER TABLE pages ADD COLUMN size INTEGER NOT NULL DEFAULT -1"}
+          "size": "ALTER TABLE pages ADD COLUMN size INTEGER NOT NULL DEFAULT -1",
+          "captured": "ALTER TABLE pages ADD COLUMN captured TEXT NOT NULL DEFAULT ''"}
 logger = logging.getLogger(__name__)
 _COMMIT_EVERY = 200  # rows: a killed run loses at most this much memory, never correctness
 
@@ -46,6 +48,7 @@ class PageState:
     checked: float
     address: str      # the real address that answered for `url` (its seed's archive url)
     size: int         # the document's length when written (-1: not known)
+    captured: str = ""  # WARC timestamp (14 digits, UTC) of the page's last capture, 200 or 304
 
 
 def state_dir(settings) -> Path:
@@ -94,28 +97,32 @@ class State:
         self._pending = 0
 
     def get(self, url: str) -> PageState | None:
-        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked, address, size FROM pages "
-                              "WHERE url = ?", (url,)).fetchone()
+        row = self.db.execute("SELECT url, etag, last_modified, output, sha1, checked, address, size, captured "
+                              "FROM pages WHERE url = ?", (url,)).fetchone()
         return PageState(*row) if row else None
 
     def remember(self, url: str, *, etag: str, last_modified: str, output: str, sha1: str,
-                 address: str = "", size: int = -1, checked: float | None = None) -> None:
-        """The page as last fetched in full: its validators, its document and
-        the address it answered at."""
+                 address: str = "", size: int = -1, checked: float | None = None, captured: str = "") -> None:
+        """The page as last fetched in full: its validators, its document,
+        the address it answered at, and when the WARC captured it."""
         self.db.execute(
-            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked, address, size) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO pages (url, etag, last_modified, output, sha1, checked, address, size, captured) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
             "output = excluded.output, sha1 = excluded.sha1, checked = excluded.checked, "
-            "address = excluded.address, size = excluded.size",
-            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked, address, size))
+            "address = excluded.address, size = excluded.size, "
+            "captured = CASE WHEN excluded.captured != '' THEN excluded.captured ELSE pages.captured END",
+            (url, etag, last_modified, output, sha1, time.time() if checked is None else checked, address, size,
+             captured))
         self._wrote()
 
-    def mark_checked(self, url: str, checked: float | None = None) -> None:
-        """The site answered for `url` (the release is known to be as it is)."""
-        self.db.execute("INSERT INTO pages (url, checked) VALUES (?, ?) "
-                        "ON CONFLICT(url) DO UPDATE SET checked = excluded.checked",
-                        (url, time.time() if checked is None else checked))
+    def mark_checked(self, url: str, checked: float | None = None, captured: str = "") -> None:
+        """The site answered for `url` (the release is known to be as it is);
+        `captured`: when the WARC captured that answer, if it stands for the page."""
+        self.db.execute("INSERT INTO pages (url, checked, captured) VALUES (?, ?, ?) "
+                        "ON CONFLICT(url) DO UPDATE SET checked = excluded.checked, captured = "
+                        "CASE WHEN excluded.captured != '' THEN excluded.captured ELSE pages.captured END",
+                        (url, time.time() if checked is None else checked, captured))
         self._wrote()
 
     def addresses(self) -> dict[str, str]:

@@ -29,6 +29,8 @@ class Record:
     tried: tuple[str, ...] = ()  # the addresses asked, in order, when not just `url`
     browser: bool = False    # the page came through the browser (past the bot wall)
     repaired: bool = False   # the document on disk was damaged; this fetch wrote it again
+    captured: str = ""       # WARC timestamp (14 digits, UTC) of the answer, when it was recorded
+    previous_capture: str = ""  # the same of the page's capture in an earlier run, when one is known
 
 
 _DEFAULTS = tuple((f.name, f.default) for f in fields(Record))

@@ -29,6 +29,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from mirror.crawl.context import RunContext
+from mirror.crawl.items import CAPTURED
 from mirror.warc.files import FOLDER, NORMALISED, Exchange, WarcFiles, recover
 
 if TYPE_CHECKING:
@@ -66,6 +67,11 @@ def exchange_of(request: Request, response: Response) -> Exchange:
         ip_address=str(ip) if ip else None,
         truncated=_truncation(response.flags),
     )
+
+
+def capture_timestamp(moment: datetime | None) -> str:
+    """A capture's time as pywb and CDXJ indexes name it: 14 digits, UTC."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
 class WarcRecorder:
@@ -122,6 +128,8 @@ class WarcRecorder:
         if self.files is None:
             return
         exchange = exchange_of(request, response)  # plain values: nothing the crawl changes later
+        # The capture's time as replay tools name it, for the manifest and the report's links.
+        request.meta[CAPTURED] = capture_timestamp(exchange.date)
         self._room.acquire()
         done = self._writer.submit(self.files.write, exchange)
         done.add_done_callback(lambda future: self._written(future, exchange))

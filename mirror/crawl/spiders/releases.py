@@ -20,7 +20,7 @@ from mirror.archive.urls import SITE, archive_url, canonical_site_url, is_site_u
 from mirror.crawl.browser import BROWSER
 from mirror.crawl.context import RunContext
 from mirror.crawl.failures import STOPPED, failure_detail, failure_reason
-from mirror.crawl.items import Fetched
+from mirror.crawl.items import CAPTURED, Fetched
 from mirror.crawl.middlewares import KNOWN, RELEASE, REPAIR, WALL_RETRIES
 from mirror.crawl.revisit import choose
 from mirror.crawl.siteindex import Listed, SiteIndex, index_path
@@ -195,7 +195,8 @@ class ReleasesSpider(scrapy.Spider):
     def parse_release(self, response, seed: Seed, discovered: bool = False, addresses: tuple[str, ...] = (),
                       attempt: int = 0) -> Fetched:
         item = Fetched(seed.url, response.url, response.status, seed.path, discovered, addresses[:attempt + 1],
-                       browser="browser" in response.flags, repaired=REPAIR in response.meta)
+                       browser="browser" in response.flags, repaired=REPAIR in response.meta,
+                       captured=response.meta.get(CAPTURED, ""))
         if response.status == 304:
             item.known = response.meta.get(KNOWN)
             if item.known is None:  # validators we did not send: nothing stands for the page
