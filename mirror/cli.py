@@ -61,7 +61,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     result.missing = missing_in_index(settings, seeds)
     run = {"id": new_run_id(), "seeds": seeds_dir, "output": output_dir, "manifest": args.manifest,
            "not_checked": result.not_checked, "duplicates": result.duplicates}
-    reports = publish(result, run, output_dir, args.report)
+    reports = publish(result, run, output_dir, args.report, replay_port=settings.getint("REPLAY_PORT"))
     print(f"mirror diff: {summary_line(result)}\nreport: {reports['html']}")
     return exit_status(result)
 

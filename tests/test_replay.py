@@ -296,6 +296,18 @@ def test_the_report_links_each_entry_to_its_captures(runs):
     assert report_links(output, first_id, CHANGED) == {"this": replay_url(port, first[CHANGED][1], CHANGED)}
 
 
+def test_mirror_diff_links_with_the_port_setting(runs, tmp_path):
+    output, second_id = runs["output"], runs["ids"][1]
+    first, second = runs["captures"]
+    done = mirror("diff", "--seeds", str(output.parent / "seeds"), "--output", str(output),
+                  "--manifest", str(output / "reports" / second_id / "manifest.jsonl"), "--report", str(tmp_path),
+                  "--processes", "1", "-s", "REPLAY_PORT=9123")
+    assert done.returncode == 1, done.stderr
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f'href="{replay_url(9123, second[CHANGED][1], CHANGED)}"' in html
+    assert f'href="{replay_url(9123, first[CHANGED][1], CHANGED)}"' in html
+
+
 def frame_title(browser_page, address: str) -> str:
     """The title of the capture pywb shows at `address` (framed: the page is in pywb's iframe)."""
     browser_page.goto(address, wait_until="load", timeout=30_000)

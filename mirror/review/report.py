@@ -21,9 +21,10 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_a
 from mirror.archive.document import LIST_KEYS, Document
 from mirror.archive.store import atomic_write
 from mirror.outcomes import TO_REVIEW, Verdict
-from mirror.review.captures import CaptureLinks
+from mirror.review.captures import CaptureLinks, capture_links
 from mirror.review.diff import DiffResult, Entry
 from mirror.review.feed import REPORT_FEED, anchor, merge_feeds, release_heading, run_feed
+from mirror.review.manifest import read_manifest
 from mirror.review.runs import REPORTS, point_latest, run_dir
 
 _WORDS = re.compile(r"\s+|[^\s]+")
@@ -182,7 +183,7 @@ def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder
     written.  Entries link to the run's captures on the replay server at
     `replay_port` (default: the run's `replay_port`, else the REPLAY_PORT
     setting's default)."""
-    links = capture_links_of(result, run, output_dir, replay_port)
+    links = capture_links_of(result, run, replay_port)
     if folder is not None:
         return write_reports(result, run, folder, links)
     paths = write_reports(result, run, run_dir(output_dir, run["id"]), links)
@@ -191,15 +192,28 @@ def publish(result: DiffResult, run: dict, output_dir: str | os.PathLike, folder
     return paths
 
 
-def capture_links_of(result: DiffResult, run: dict, output_dir: str | os.PathLike,
-                     replay_port: int | None = None) -> dict[str, CaptureLinks]:
-    """Each entry's links to its captures in the web archive (by entry URL)."""
+def capture_links_of(result: DiffResult, run: dict, replay_port: int | None = None) -> dict[str, CaptureLinks]:
+    """Each entry's links to its captures (by entry URL), from the capture
+    times the run's manifest records; none without a manifest."""
     from mirror import settings
-    from mirror.warc.replay import report_links
 
-    entries = [(e.url, e.address or e.url, e.status) for e in result.not_unchanged() if e.url]
-    port = replay_port or run.get("replay_port") or settings.REPLAY_PORT
-    return report_links(output_dir, run["id"], entries, int(port))
+    path = run.get("manifest")
+    if not path or not os.path.isfile(path):
+        return {}
+    try:
+        records = read_manifest(path)
+    except OSError:  # the report stands without links; the crawl has said why its manifest is unreadable
+        return {}
+    port = int(replay_port or run.get("replay_port") or settings.REPLAY_PORT)
+    links = {}
+    for entry in result.not_unchanged():
+        record = records.get(entry.url)
+        if record is not None and record.captured:
+            found = capture_links(record.final_url or record.url, entry.status, record.captured,
+                                  record.previous_capture, port)
+            if found.this_run:
+                links[entry.url] = found
+    return links
 
 
 def summary_line(result: DiffResult) -> str:

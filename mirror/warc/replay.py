@@ -23,17 +23,13 @@ until SIGTERM or SIGINT, indexing the WARC files runs finish meanwhile
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from mirror.review.captures import Capture, CaptureLinks, capture_links
-from mirror.warc.files import FOLDER, OPEN_SUFFIX, SUFFIX
-
-logger = logging.getLogger(__name__)
+from mirror.warc.files import FOLDER, SUFFIX
 
 REPLAY = "replay"
 COLLECTION = "mirror"
@@ -168,65 +164,6 @@ def update_index(output_dir: str | os.PathLike) -> list[str]:
     for path in new:
         _atomic_text(folder / (path.name + INDEX_SUFFIX), "".join(index_lines(path, known)))
     return [p.name for p in new]
-
-
-def _capture(timestamp: str, fields: dict) -> Capture:
-    return Capture(timestamp=timestamp, status=str(fields.get("status", "")),
-                   warc=str(fields.get("revisit") or fields.get("filename", "")))
-
-
-def captures_of(output_dir: str | os.PathLike, urls: Iterable[str], run_id: str = "") -> dict[str, list[Capture]]:
-    """Every capture of `urls` in the collection's index (updated first), and
-    in the WARC files of run `run_id` still being written (`.open`, as they
-    are when a crawl's report is made): url -> captures, oldest first."""
-    from pywb.utils.canonicalize import canonicalize
-
-    update_index(output_dir)
-    by_key: dict[str, list[str]] = {}
-    for url in urls:
-        by_key.setdefault(canonicalize(url), []).append(url)
-    found: dict[str, list[Capture]] = {}
-
-    def add(key: str, capture: Capture) -> None:
-        for url in by_key.get(key, ()):
-            found.setdefault(url, []).append(capture)
-
-    for path in sorted(index_folder(output_dir).glob("*" + INDEX_SUFFIX)):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                key, timestamp, rest = line.rstrip("\n").split(" ", 2)
-                if key in by_key:
-                    add(key, _capture(timestamp, json.loads(rest)))
-    if run_id:
-        for path in sorted((Path(output_dir) / FOLDER).glob(f"{run_id}-*{OPEN_SUFFIX}")):
-            for key, timestamp, _, status in _entries(path):
-                if key in by_key:
-                    add(key, Capture(timestamp=timestamp, status=status, warc=path.name[: -len(".open")]))
-    for captures in found.values():
-        captures.sort(key=lambda c: (c.timestamp, c.warc))
-    return found
-
-
-def report_links(output_dir: str | os.PathLike, run_id: str, entries: Iterable[tuple[str, str, str]],
-                 port: int) -> dict[str, CaptureLinks]:
-    """Capture links for a run's report entries, given as (entry url, the
-    address that answered, verdict): entry url -> links, for the entries
-    captured in the run; none without pywb (no replay to link to)."""
-    entries = list(entries)
-    warcs = Path(output_dir) / FOLDER
-    if not entries or not warcs.is_dir() or not any(warcs.glob(f"{run_id}-*")) or not available():
-        return {}  # nothing captured in this run (`mirror diff`), or no pywb
-    try:
-        captures = captures_of(output_dir, {address for _, address, _ in entries}, run_id)
-    except Exception as exc:  # noqa: BLE001 - a damaged WARC or index: the report stands without links
-        logger.warning("replay links left out of the report: %s", exc)
-        return {}
-    links = {}
-    for url, address, verdict in entries:
-        found = capture_links(address, verdict, captures.get(address, ()), run_id, port)
-        if found.this_run:
-            links[url] = found
-    return links
 
 
 def _keep_indexed(output_dir: Path, interval: float) -> None:
