@@ -116,7 +116,7 @@ MIRROR_DIFF_ENABLED = True
 # Every response received, with its request, in output/warc/<run-id>-NNNNN.warc.gz
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000  # bytes: a new file is started past this size
-# Exchanges that may wait for the WARC writer thread (about 330 kB each).
+# Exchanges that may wait for the WARC writer process (about 330 kB each).
 WARC_QUEUE = 32
 # `mirror replay` serves the WARC files with pywb on 127.0.0.1:REPLAY_PORT
 # (pywb's own default port); the reports link to captures there.

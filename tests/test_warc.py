@@ -540,14 +540,16 @@ def test_killed_crawl_is_recovered_and_resumed_into_new_files(replica, tmp_path)
     for name, value in FAST.items():
         command += ["-s", f"{name}={value}"]
     crawler = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    left = output / "warc" / "resumed-00000.warc.gz.open"
     try:
-        # robots.txt has been answered (and recorded) once a page is asked for
-        wait_for(lambda: any(replica.site.hits[path] for path in pages) or crawler.poll() is not None,
-                 seconds=60, what="a page request")
+        # robots.txt has been answered once a page is asked for, and recorded
+        # once the writer process has written it (the file holds more than its warcinfo)
+        wait_for(lambda: (any(replica.site.hits[path] for path in pages) and left.exists()
+                          and complete_length(left)[1] >= 3) or crawler.poll() is not None,
+                 seconds=60, what="a page request and robots.txt recorded")
         assert crawler.poll() is None, "the crawl ended before it was killed"
     finally:
         stop(crawler)  # SIGKILL: no chance to close anything
-    left = output / "warc" / "resumed-00000.warc.gz.open"
     whole = left.read_bytes()
     assert whole and not list((output / "warc").glob("*.warc.gz"))
     with open(left, "ab") as handle:

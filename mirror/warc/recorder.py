@@ -16,8 +16,6 @@ end.
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -30,7 +28,8 @@ from scrapy.exceptions import NotConfigured
 
 from mirror.crawl.context import RunContext
 from mirror.crawl.items import CAPTURED
-from mirror.warc.files import FOLDER, NORMALISED, Exchange, WarcFiles, recover
+from mirror.warc.files import FOLDER, NORMALISED, Exchange, recover
+from mirror.warc.writer import WriterProcess
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -83,9 +82,9 @@ class WarcRecorder:
         settings = crawler.settings
         self.folder = Path(settings["OUTPUT_DIR"]) / FOLDER
         self.max_size = settings.getint("WARC_MAX_SIZE")
-        self.files: WarcFiles | None = None
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc")
-        self._room = threading.BoundedSemaphore(max(1, settings.getint("WARC_QUEUE")))
+        self.queue_size = settings.getint("WARC_QUEUE")
+        self.writer: WriterProcess | None = None
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorder:
@@ -122,45 +121,42 @@ class WarcRecorder:
                 logger.warning("WARC %s recovered: %d complete records kept, %d bytes of a torn write cut",
                                done.path, done.records, done.dropped)
         run_id = RunContext.of(self.crawler).run_id
-        self.files = WarcFiles(self.folder, run_id, self.max_size, self.info(run_id))
+        self.writer = WriterProcess(self.folder, run_id, self.max_size, self.info(run_id), self.queue_size)
 
     def response_downloaded(self, response: Response, request: Request) -> None:
-        if self.files is None:
+        if self.writer is None:
             return
         exchange = exchange_of(request, response)  # plain values: nothing the crawl changes later
         # The capture's time as replay tools name it, for the manifest and the report's links.
         request.meta[CAPTURED] = capture_timestamp(exchange.date)
-        self._room.acquire()
-        done = self._writer.submit(self.files.write, exchange)
-        done.add_done_callback(lambda future: self._written(future, exchange))
-
-    def _written(self, future: Future, exchange: Exchange) -> None:
-        # In the writer thread; Scrapy's stats are a dict, safe under the GIL.
-        self._room.release()
         stats = self.crawler.stats
-        exc = future.exception()
-        if exc is not None:
+        try:
+            self.writer.write(exchange)
+        except (OSError, ValueError) as exc:  # the writer is gone: the crawl goes on, the gap is counted
             stats.inc_value("warc/errors")
-            logger.error("WARC: could not record %s: %s", exchange.url, exc)
+            if not self.failed:
+                logger.error("WARC: could not record %s: %s; no response after it is recorded", exchange.url, exc)
+            self.failed = True
             return
         stats.inc_value("warc/exchanges")
         stats.inc_value("warc/revisits" if exchange.status == 304 else "warc/responses")
 
-    def flush(self) -> None:
-        """Wait until every exchange received so far is written."""
-        self._writer.submit(lambda: None).result()
-
     def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
-        self._writer.shutdown(wait=True)
-        if self.files is None:
+        if self.writer is None:
             return
-        self.files.close()
+        written, self.writer = self.writer.close(), None
         stats = self.crawler.stats
-        stats.set_value("warc/files", len(self.files.closed_files))
-        stats.set_value("warc/records", self.files.records)
-        if self.files.closed_files:
-            logger.info("WARC: %d records in %s", self.files.records,
-                        ", ".join(str(p) for p in self.files.closed_files))
+        for url, why in written.errors:
+            stats.inc_value("warc/errors")
+            if url:
+                stats.inc_value("warc/exchanges", -1)
+                logger.error("WARC: could not record %s: %s", url, why)
+            else:
+                logger.error("WARC: %s", why)
+        stats.set_value("warc/files", len(written.files))
+        stats.set_value("warc/records", written.records)
+        if written.files:
+            logger.info("WARC: %d records in %s", written.records, ", ".join(str(p) for p in written.files))
 
 
 def _version(module: ModuleType) -> str:
