@@ -347,3 +347,12 @@ def test_transliterated_seed_url_reaches_the_page(tmp_path, mode):
     finally:
         replica.close()
     assert result.files() == ["releases/2021/02/2021-02-03-ngai-tahu-partnership-tahuna--update.md"]
+
+
+def test_the_reports_links_name_the_runs_replay_port(replica, tmp_path):
+    _one_page_site(replica, tmp_path / "seeds")
+    out = tmp_path / "output"
+    result = run_crawl(replica.origin, tmp_path / "seeds", out, settings={"REPLAY_PORT": "9124"})
+    assert result.report()["run"]["replay_port"] == 9124
+    html = (out / "reports" / "latest" / "report.html").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:9124/mirror/" in html and ":8080/" not in html

@@ -186,6 +186,8 @@ class RunReport(_SignalExtension):
                "finish_reason": reason, "seeds": self.crawler.settings["SEEDS_DIR"], "output": output_dir,
                "manifest": str(manifest_file), "not_checked": result.not_checked,
                "duplicates": result.duplicates, "crawl": summary,
+               # the port the report's links to captures name (REPLAY_PORT)
+               "replay_port": self.crawler.settings.getint("REPLAY_PORT"),
                # documents found damaged on disk and written again from the page
                "repaired": sorted(o.output for o in manifest.values() if getattr(o, "repaired", False))}
         status = diffing.exit_status(result)
