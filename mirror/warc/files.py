@@ -105,7 +105,7 @@ class Recovered:
 GZIP_LEVEL = 2
 
 
-class _MemberPerRecord:
+class MemberPerRecord:
     """The file-like object warcio writes an uncompressed record into: the
     record's bytes are gathered, and at warcio's flush (one per record)
     written to `out` as one gzip member, so each record can be read alone."""
@@ -122,8 +122,11 @@ class _MemberPerRecord:
     def flush(self) -> None:
         if self._parts:
             record, self._parts = b"".join(self._parts), []
-            self.out.write(igzip.compress(record, compresslevel=self.level))
+            self.out.write(self.pack(record))
         self.out.flush()
+
+    def pack(self, record: bytes) -> bytes:
+        return igzip.compress(record, compresslevel=self.level)
 
     def discard(self) -> None:
         """Forget a record half given (its write failed)."""
@@ -238,7 +241,7 @@ class WarcFiles:
         self.records = 0
         self._handle: BinaryIO | None = None
         self._writer: WARCWriter | None = None
-        self._members: _MemberPerRecord | None = None
+        self._members: MemberPerRecord | None = None
         self._warcinfo_id: str | None = None
         self._path: Path | None = None
         self._number: int | None = None
@@ -270,7 +273,7 @@ class WarcFiles:
             number += 1
         _lock(handle)
         self._handle, self._path, self._number = handle, path, number
-        self._members = _MemberPerRecord(handle)
+        self._members = MemberPerRecord(handle)
         self._writer = WARCWriter(self._members, gzip=False, warc_version="1.1")
         self._warcinfo_id = None
         if self.info:
