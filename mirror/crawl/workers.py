@@ -3,7 +3,9 @@
 `concurrent.futures.ProcessPoolExecutor` feeds its workers from two threads
 of the calling process (a queue feeder and a result manager); in a crawl
 those threads take the GIL from the reactor on every page.  Here each
-worker has one socket pair: a call is pickled onto it, and the result is
+worker has one socket pair: a call is pickled onto it by a
+`channel.Sender` (a 330 kB page is more than the socket holds, and a
+blocking send would wait for the worker to read it), and the result is
 read by the event loop when the socket becomes readable.
 
 A worker that dies fails its pending calls with `WorkerExited` and is
@@ -21,9 +23,11 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from mirror.crawl.channel import Closed, Receiver, Sender, receive, send_blocking, yield_to_the_crawl
+
 # Calls sent ahead to one worker: one running, one waiting in its socket, so
-# the worker never idles while the event loop is busy.  More would only fill
-# the socket buffer, and a full buffer would block the event loop.
+# the worker never idles while the event loop is busy.  More would only hold
+# more pages in memory.
 AHEAD = 2
 
 
@@ -45,11 +49,13 @@ def _serve(conn) -> None:
     """A worker's loop: (function, args) in, (ok, result or exception) out."""
     # Ctrl-C is for the crawl, which then closes the pool in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield_to_the_crawl()
     found: dict[str, Callable] = {}
+    fd = conn.fileno()
     while True:
         try:
-            call = conn.recv()
-        except EOFError:
+            call = receive(fd)
+        except (Closed, OSError):
             return
         if call is None:
             return
@@ -59,9 +65,9 @@ def _serve(conn) -> None:
         except Exception as exc:  # noqa: BLE001 - sent back, raised in the caller
             answer = (False, exc)
         try:
-            conn.send(answer)
+            send_blocking(fd, answer)
         except Exception as exc:  # noqa: BLE001 - an answer that does not pickle
-            conn.send((False, RuntimeError(f"{function}: unpicklable answer: {exc}")))
+            send_blocking(fd, (False, RuntimeError(f"{function}: unpicklable answer: {exc}")))
 
 
 class _Worker:
@@ -70,6 +76,9 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child,), daemon=True, name="mirror-worker")
         self.process.start()
         child.close()
+        # Never more than AHEAD calls are sent: the sender never has to wait.
+        self.sender = Sender(self.conn.fileno(), limit=AHEAD + 1)
+        self.answers = Receiver(self.conn.fileno())
         self.pending: collections.deque[asyncio.Future] = collections.deque()
 
 
@@ -116,7 +125,7 @@ class WorkerPool:
             if future.cancelled():
                 continue
             try:
-                worker.conn.send(call)  # pickled whole before a byte is sent
+                worker.sender.send(call)  # pickled whole before a byte is sent
             except OSError:  # the worker is gone, and this call with it
                 worker.pending.append(future)
                 self._replace(worker)
@@ -128,22 +137,24 @@ class WorkerPool:
 
     def _answered(self, worker: _Worker) -> None:
         try:
-            ok, value = worker.conn.recv()
+            answers = worker.answers.feed()
         except (EOFError, OSError):
             self._replace(worker)
         else:
-            future = worker.pending.popleft()
-            if not future.cancelled():
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+            for ok, value in answers:
+                future = worker.pending.popleft()
+                if not future.cancelled():
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
         self._dispatch()
 
     def _replace(self, worker: _Worker) -> None:
         """A worker died: fail what it held, start another in its place."""
         assert self.loop is not None  # workers are only dispatched to from a call
         self.loop.remove_reader(worker.conn.fileno())
+        worker.sender.close()
         worker.conn.close()
         worker.process.join(timeout=5)
         reason = WorkerExited(f"worker process {worker.process.pid} exited with status {worker.process.exitcode}")
@@ -163,7 +174,9 @@ class WorkerPool:
             if self.loop is not None:
                 self.loop.remove_reader(worker.conn.fileno())
             with contextlib.suppress(OSError):
-                worker.conn.send(None)
+                worker.sender.send(None)
+                worker.sender.drain(timeout)
+            worker.sender.close()
         for worker in self.workers:
             worker.process.join(timeout)
             if worker.process.is_alive():

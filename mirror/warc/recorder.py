@@ -5,12 +5,11 @@ handler returns (robots.txt, redirects, errors, and every exchange a browser
 fetch made), before any downloader middleware has decompressed, followed or
 dropped it, and hands it to `warc.files.WarcFiles` as plain values.
 
-The records are written by one thread of their own, in the order the
-responses came: digesting and compressing a 330 kB page takes about 2 ms,
-most of it in hashlib and ISA-L, which release the GIL, so the crawl's
-event loop goes on meanwhile.  At most WARC_QUEUE exchanges wait for it
-(the crawl waits when that many do), and all are written before the run's
-end.
+The records are written by a process of their own (`warc.writer`), in the
+order the responses came: digesting and compressing a 330 kB page takes
+about 2 ms, none of it in the crawl's process.  At most WARC_QUEUE
+exchanges wait for it (the crawl waits when that many do), and all are
+written before the run's end.
 """
 
 from __future__ import annotations

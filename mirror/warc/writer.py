@@ -1,31 +1,33 @@
-"""`WarcFiles` in a process of its own, fed exchanges through a queue.
+"""`WarcFiles` in a process of its own, fed exchanges over a socket.
 
 Digesting and compressing a 330 kB page takes about 2 ms, and in a thread
 of the crawl's process the Python part of that work still takes turns with
 the event loop for the GIL; in a process of its own it takes none of the
-crawl's time.  The crawl hands over plain values (an `Exchange`), which the
-queue's feeder thread pickles and sends; the writer writes them in the order
-they came.  At most `queue_size` exchanges wait for it: then the crawl waits.
+crawl's time.  The crawl hands over plain values (an `Exchange`), which
+`crawl.channel.Sender` writes from the event loop without blocking it (a
+`multiprocessing.Queue` would hand them to a feeder thread, which takes the
+GIL back from the event loop for every 64 kB it writes); the writer writes
+them in the order they came, at a lower priority than the crawl's.  At
+most `queue_size` exchanges wait for it: then the crawl waits.
 
 The writer ends when told to (`close`, which returns what it wrote) or when
-the crawl's process is gone: a crawl killed with -9 leaves its files `.open`,
-each cut at a whole record, for `files.recover` at the next start.
+the crawl's end of the socket is gone: a crawl killed with -9 leaves its
+files `.open`, each cut at a whole record, for `files.recover` at the next
+start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import queue
 import signal
 import sys
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
+from mirror.crawl.channel import Closed, Receiver, Sender, receive, send_blocking, yield_to_the_crawl
 from mirror.warc.files import Exchange, WarcFiles
-
-# How long the writer waits for an exchange before checking that the crawl is alive.
-_POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -45,22 +47,17 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _serve(exchanges: multiprocessing.Queue, results: multiprocessing.Queue, folder: str, prefix: str,
-           max_size: int, info: dict) -> None:
+def _serve(conn: Connection, folder: str, prefix: str, max_size: int, info: dict) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl decides when recording ends
-    parent = multiprocessing.parent_process()
+    yield_to_the_crawl()
     files = WarcFiles(folder, prefix, max_size, info)
     errors: list[tuple[str, str]] = []
     while True:
         try:
-            exchange = exchanges.get(timeout=_POLL_SECONDS)
-        except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                return  # the crawl is gone: leave the file .open, whole records only
-            continue
-        except (EOFError, OSError):
-            return  # the crawl went away in the middle of handing one over
+            exchange = receive(conn.fileno())
+        except (Closed, OSError):
+            return  # the crawl is gone (maybe mid-exchange): leave the file .open, whole records only
         if exchange is None:
             break
         try:
@@ -71,7 +68,7 @@ def _serve(exchanges: multiprocessing.Queue, results: multiprocessing.Queue, fol
         files.close()
     except OSError as exc:
         errors.append(("", f"cannot close the WARC file: {exc}"))
-    results.put(Written(files.records, files.closed_files, errors))
+    send_blocking(conn.fileno(), Written(files.records, files.closed_files, errors))
 
 
 class WriterProcess:
@@ -80,28 +77,37 @@ class WriterProcess:
     def __init__(self, folder: str | Path, prefix: str, max_size: int, info: dict, queue_size: int = 32) -> None:
         # spawn: a fresh interpreter, not a fork of a process with threads.
         context = multiprocessing.get_context("spawn")
-        self._exchanges: multiprocessing.Queue = context.Queue(maxsize=max(1, queue_size))
-        self._results: multiprocessing.Queue = context.Queue()
+        self._conn, child = context.Pipe(duplex=True)
         self._process = context.Process(target=_serve, name="mirror-warc", daemon=True,
-                                         args=(self._exchanges, self._results, str(folder), prefix, max_size, info))
+                                         args=(child, str(folder), prefix, max_size, info))
         self._process.start()
+        child.close()
+        self._sender = Sender(self._conn.fileno(), queue_size)
+
+    def _exited(self) -> str:
+        self._process.join(timeout=5)
+        return f"the WARC writer process has exited (code {self._process.exitcode})"
 
     def write(self, exchange: Exchange) -> None:
-        """Hand an exchange to the writer (waits while the queue is full)."""
-        if not self._process.is_alive():
-            raise OSError("the WARC writer process has exited")
-        self._exchanges.put(exchange)
+        """Hand an exchange to the writer (waits while `queue_size` wait)."""
+        try:
+            self._sender.send(exchange)
+        except OSError as exc:
+            raise OSError(self._exited()) from exc
 
     def close(self, timeout: float = 600) -> Written:
         """Wait for every exchange handed over to be written, and the file closed."""
-        if not self._process.is_alive():
-            self._exchanges.cancel_join_thread()
-            return Written(errors=[("", f"the WARC writer process exited (code {self._process.exitcode})")])
-        self._exchanges.put(None)
         try:
-            written = self._results.get(timeout=timeout)
-        except queue.Empty:
+            self._sender.send(None)
+            self._sender.drain(timeout)
+            written = Receiver(self._conn.fileno()).wait(timeout)
+        except TimeoutError:
             self._process.kill()
             written = Written(errors=[("", f"the WARC writer did not finish within {timeout:.0f} s")])
+        except (OSError, Closed):
+            written = Written(errors=[("", self._exited())])
+        finally:
+            self._sender.close()
         self._process.join(timeout=30)
+        self._conn.close()
         return written
