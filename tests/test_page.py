@@ -8,8 +8,11 @@ from scrapy.http import HtmlResponse
 
 from mirror.outcomes import NoDocument, Outcome
 from mirror.site import page as page_module
+from mirror.site.extract import page_html, page_html_from_bytes
 from mirror.site.page import page_text, store_page, store_response
 from mirror.testing.pagebuild import Page, build_block_page, build_page
+
+from .conftest import shared_path
 
 BLOCKED, BROKEN, EMPTY = NoDocument.BLOCKED, NoDocument.BROKEN, NoDocument.EMPTY
 WRITTEN = Outcome.WRITTEN
@@ -35,6 +38,32 @@ def html(**fields) -> str:
 def test_bytes_are_decoded_exactly_as_scrapy_decodes_them(body, content_type):
     response = HtmlResponse(URL, body=body, headers={"Content-Type": content_type})
     assert page_text(response.body, response.encoding) == response.text
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (html().encode("utf-8"), "text/html; charset=utf-8"),
+    (html().encode("cp1252"), "text/html; charset=windows-1252"),
+    (b"\xef\xbb\xbf" + html().encode("utf-8"), "text/html; charset=iso-8859-1"),  # the BOM wins
+    (html().encode("utf-16"), "text/html; charset=utf-16"),  # no ASCII bytes to find: decoded whole
+    (html().replace("<main", "\u2019<main").replace("</head>", "\xe9</head>").encode("utf-8"), "text/html"),
+    (html().encode("utf-8").replace(b"<main", b"\xff\xe2\x80<main").replace(b"</main>", b"\xc3</main>"),
+     "text/html; charset=utf-8"),  # invalid bytes next to the markers
+    (html(canonical=f"{SITE}/release/m\u0101ori-caf\u00e9").encode("utf-8"), "text/html; charset=utf-8"),
+    (html().replace("<main", "<div").replace("</main>", "</div>").encode("utf-8"), "text/html; charset=utf-8"),
+])
+def test_the_page_is_cut_from_its_bytes_as_from_its_text(body, content_type):
+    response = HtmlResponse(URL, body=body, headers={"Content-Type": content_type})
+    assert page_html_from_bytes(response.body, response.encoding) == page_html(response.text)
+
+
+def test_real_pages_are_cut_from_their_bytes_as_from_their_text():
+    pages = sorted(shared_path("corpus", "pages").glob("*.html"))
+    assert pages
+    for path in pages:
+        response = HtmlResponse(URL, body=path.read_bytes(), headers={"Content-Type": "text/html; charset=utf-8"})
+        cut = page_html_from_bytes(response.body, response.encoding)
+        assert cut == page_html(response.text), path.name
+        assert len(cut) < len(response.text) / 10, path.name  # the frame is left out
 
 
 def test_a_page_becomes_its_document(tmp_path):

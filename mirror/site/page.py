@@ -7,14 +7,16 @@ response's bytes in, a small `PageOutcome` out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from mirror.archive.document import holds_a_release, normalise
 from mirror.archive.store import UnsafePath, write_document
 from mirror.outcomes import NoDocument, Outcome
-from mirror.site.extract import extract, is_block_page, page_selector
+from mirror.site.extract import extract, is_block_page, page_html, page_html_from_bytes
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,9 @@ def page_text(body: bytes, encoding: str) -> str:
 def store_response(body: bytes, encoding: str, url: str, output_dir: str,
                    expected: tuple[str, ...] | None = None) -> PageOutcome:
     """`store_page` on a response's bytes: decoding is part of the page's
-    work, done where the rest of it is done."""
-    return store_page(page_text(body, encoding), url, output_dir, expected)
+    work, done where the rest of it is done, and only for the parts
+    extraction reads (`extract.page_html_from_bytes`)."""
+    return _store(lambda: page_html_from_bytes(body, encoding), url, output_dir, expected)
 
 
 def store_page(html: str, url: str, output_dir: str, expected: tuple[str, ...] | None = None) -> PageOutcome:
@@ -47,8 +50,12 @@ def store_page(html: str, url: str, output_dir: str, expected: tuple[str, ...] |
     `expected` holds the archive urls the requested release may have; a page
     whose canonical link names any other release is not written, so that a
     page can never overwrite another release's document."""
+    return _store(lambda: page_html(html), url, output_dir, expected)
+
+
+def _store(cut: Callable[[], str], url: str, output_dir: str, expected: tuple[str, ...] | None) -> PageOutcome:
     try:
-        sel = page_selector(html)
+        sel = Selector(text=cut())
         if is_block_page(sel):
             return PageOutcome(NoDocument.BLOCKED, reason="the bot wall answered instead of the page")
         doc = extract(sel, url)
