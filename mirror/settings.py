@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
     "mirror.crawl.middlewares.ConditionalRequestsMiddleware": 570,
     # before the redirect middleware (600) on the way back: off-site redirects are refused
     "mirror.crawl.middlewares.OffSiteRedirectMiddleware": 610,
+    # Scrapy's meta refresh, without decoding the whole page to read its head
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "mirror.crawl.middlewares.HeadMetaRefreshMiddleware": 580,
     # Scrapy's cookie middleware, taking the cookies the browser earned too
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "mirror.crawl.browser.BrowserCookiesMiddleware": 700,
