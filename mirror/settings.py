@@ -48,8 +48,10 @@ ITEM_PIPELINES = {
     "mirror.crawl.pipelines.StorePipeline": 200,
 }
 # Worker processes that extract and write pages (0: in the crawl's process).
-# Worth it only when pages come fast, e.g. from a local replica.
-EXTRACT_PROCESSES = 0
+# One keeps extraction and the documents' writes (which can stall on the
+# disk) out of the event loop; more pay only when pages come faster than one
+# worker stores them (a local replica, not the polite site).
+EXTRACT_PROCESSES = 1
 # The spider follows no links (it asks for known URLs), so the middlewares
 # that police link-following only cost time on every item.  (RefererMiddleware
 # stays: without it Scrapy's redirect middlewares warn at every start.)

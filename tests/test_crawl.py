@@ -267,13 +267,14 @@ def test_every_written_file_is_canonical(crawl):
 
 # --- runs of their own -------------------------------------------------------
 
-def test_worker_processes_give_the_same_documents_and_outcomes(crawl, tmp_path):
-    in_workers = crawl_the_site(tmp_path, settings={"EXTRACT_PROCESSES": "2"})
-    assert in_workers.returncode == crawl.returncode
-    assert in_workers.files() == crawl.files() and crawl.files()
+@pytest.mark.parametrize("processes", ["0", "2"])  # in the crawl's process; two workers (default: one)
+def test_every_extraction_setting_gives_the_same_documents_and_outcomes(crawl, tmp_path, processes):
+    other = crawl_the_site(tmp_path, settings={"EXTRACT_PROCESSES": processes})
+    assert other.returncode == crawl.returncode
+    assert other.files() == crawl.files() and crawl.files()
     for relative in crawl.files():
-        assert (in_workers.output / relative).read_bytes() == (crawl.output / relative).read_bytes(), relative
-    assert in_workers.report()["run"]["crawl"] == crawl.report()["run"]["crawl"]
+        assert (other.output / relative).read_bytes() == (crawl.output / relative).read_bytes(), relative
+    assert other.report()["run"]["crawl"] == crawl.report()["run"]["crawl"]
     assert crawl.report()["run"]["crawl"]["dropped"] == {"blocked": 1, "empty": 1}
 
 

@@ -8,7 +8,7 @@ from scrapy.http import HtmlResponse
 
 from mirror.outcomes import NoDocument, Outcome
 from mirror.site import page as page_module
-from mirror.site.extract import page_html, page_html_from_bytes
+from mirror.site.cut import page_html, page_html_from_bytes
 from mirror.site.page import page_text, store_page, store_response
 from mirror.testing.pagebuild import Page, build_block_page, build_page
 

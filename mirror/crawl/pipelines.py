@@ -13,6 +13,7 @@ from mirror.crawl.items import Fetched, Stored
 from mirror.crawl.workers import WorkerExited, WorkerPool
 from mirror.outcomes import NoDocument, Outcome
 from mirror.site.candidates import own_archive_urls
+from mirror.site.cut import page_html_from_bytes
 
 if TYPE_CHECKING:
     from mirror.site.page import PageOutcome
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 # Named, not imported: with worker processes, the crawl's own process never
 # loads the extraction code (a tenth of a second of imports).
 STORE_RESPONSE = "mirror.site.page:store_response"
+STORE_CUT = "mirror.site.page:store_cut"
 # The site's answer that it has no such page: the release is gone, not unheard.
 GONE_STATUSES = (404, 410)
 
@@ -31,9 +33,10 @@ class StorePipeline:
     `failed` with its reason, a 304 is `not modified` (the document on disk
     stands for the page), and a page becomes its document under OUTPUT_DIR
     (`site.page.store_response`: decoding, block check, extraction,
-    validation, normalisation, atomic write), in this process or, with
-    EXTRACT_PROCESSES > 0, in that many worker processes, leaving the
-    crawl's own process to the network.  Every answer comes out as one
+    validation, normalisation, atomic write), in EXTRACT_PROCESSES worker
+    processes (the crawl's own process only cuts the page down to what
+    they read), leaving the crawl's event loop to the network; or, with
+    EXTRACT_PROCESSES = 0, in this process.  Every answer comes out as one
     `Stored` item; none is dropped, so each is logged once, in one line.
 
     One pipeline, not one a step: Scrapy spends some 0.1 ms an item on
@@ -93,17 +96,23 @@ class StorePipeline:
             output, sha1 = item.known
             return Stored(item.record(Outcome.NOT_MODIFIED, output=output, sha1=sha1))
         body, item.body = item.body, b""  # not kept past this point: pages are large
-        args = (body, item.encoding, item.final_url, self.output_dir,
-                own_archive_urls(item.url, item.asked, item.final_url))
+        where = (item.final_url, self.output_dir, own_archive_urls(item.url, item.asked, item.final_url))
         if self.pool is not None:
+            # A worker is sent the page cut to what extraction reads (some 3 kB
+            # of 330): copying whole pages to it cost it more than extracting.
+            call: tuple
             try:
-                page = await self.pool.call(STORE_RESPONSE, *args)
+                call = (STORE_CUT, page_html_from_bytes(body, item.encoding), *where)
+            except Exception:  # noqa: BLE001 - the worker says what is wrong with the page, as in-process
+                call = (STORE_RESPONSE, body, item.encoding, *where)
+            try:
+                page = await self.pool.call(*call)
             except WorkerExited as exc:  # e.g. killed for memory: this page fails, the crawl goes on
                 return self.without_document(item, Outcome.DROPPED, f"mirror/dropped/{NoDocument.WORKER_EXITED}",
                                              f"extraction worker died: {exc}")
         else:
             assert self.store_here is not None  # open_spider set it: no pool
-            page = self.store_here(*args)
+            page = self.store_here(body, item.encoding, *where)
         if page.outcome == NoDocument.OTHER_RELEASE and item.final_url != item.asked:
             # the site redirected to another release: its page is not this one's
             return self.without_document(item, Outcome.MOVED, "mirror/moved", f"redirected to {item.final_url}")
