@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,10 +96,59 @@ def replica(pages: Path, *options: str, real_size: bool = True):
         process.wait()
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as listed:
+                    todo += [int(child) for child in listed.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (a forked worker's) counted once in all."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeMemory:
+    """Samples the summed PSS of a process and its children (the crawl, its
+    WARC writer, its extraction workers) while it runs: its peak in kB."""
+
+    def __init__(self, pid: int, interval: float = 0.5):
+        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree(self.pid)))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb
+
+
 def crawl(origin: str, seeds: Path, output: Path, spider: str = "releases", settings: dict | None = None,
-          args: tuple[str, ...] = ()) -> tuple[float, str, int]:
-    """(seconds, log, peak RSS in kB) of one `scrapy crawl SPIDER` (or
-    `scrapy runspider FILE` when `spider` is a .py file)."""
+          args: tuple[str, ...] = (), tree: dict | None = None) -> tuple[float, str, int]:
+    """(seconds, log, peak RSS in kB of its largest process) of one `scrapy
+    crawl SPIDER` (or `scrapy runspider FILE` when `spider` is a .py file).
+    With `tree` (a dict), `tree["peak_pss_kb"]` is set to the peak of the
+    summed PSS of all its processes."""
     how = ["runspider", spider] if spider.endswith(".py") else ["crawl", spider]
     command = ["/usr/bin/time", "-f", "MAXRSS %M", sys.executable, "-m", "scrapy", *how,
                "-s", f"MIRROR_ORIGIN={origin}", "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={output}"]
@@ -107,10 +157,14 @@ def crawl(origin: str, seeds: Path, output: Path, spider: str = "releases", sett
     for arg in args:
         command += ["-a", arg]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        memory = TreeMemory(process.pid) if tree is not None else None
+        stdout, stderr = process.communicate()
     elapsed = time.perf_counter() - start
-    rss = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1))
-    return elapsed, done.stdout + done.stderr, rss
+    if memory is not None and tree is not None:
+        tree["peak_pss_kb"] = memory.stop()
+    rss = int(re.search(r"MAXRSS (\d+)", stderr).group(1))
+    return elapsed, stdout + stderr, rss
 
 
 def crawl_bare(origin: str, urls: Path, settings: dict | None = None) -> tuple[float, str, int]:
