@@ -31,20 +31,13 @@ from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 
 from mirror.archive.urls import is_site_url
 from mirror.crawl.handlers import ReplicaDownloadHandler
+from mirror.crawl.items import BROWSER_COOKIES
 
 if TYPE_CHECKING:
     from mirror.crawl.chromium import ChromiumFetcher
 
 MODES = ("auto", "never", "always")
 BROWSER = "mirror_browser"                   # request meta: fetch this request in the browser
-BROWSER_COOKIES = "mirror_browser_cookies"   # request meta, set on return: the browser's cookies for the site
-# What the browser may load: documents and what a challenge needs to run.
-# Images, styles and fonts are refused: they cost requests and prove nothing.
-ALLOWED_RESOURCES = frozenset({"document", "script", "xhr", "fetch", "other"})
-# Chromium's flags for a machine with no display and no way out but the
-# site: without the background-networking ones it keeps trying Google's hosts.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -85,7 +78,8 @@ class BrowserDownloadHandler(ReplicaDownloadHandler):
         if self.chromium is None:
             from mirror.crawl.chromium import ChromiumFetcher
 
-            self.chromium = ChromiumFetcher(self.crawler, plain=super().download_request)
+            self.chromium = ChromiumFetcher(self.crawler, plain=super().download_request,
+                                            executable=browser_executable(self.crawler.settings))
         return await self.chromium.browse(request)
 
     async def close(self) -> None:

@@ -30,10 +30,18 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from mirror.archive.urls import SITE, is_site_url
-from mirror.crawl.browser import ALLOWED_RESOURCES, BROWSER_COOKIES, CHROMIUM_ARGS, browser_executable
+from mirror.crawl.items import BROWSER_COOKIES
 from mirror.site.wall import looks_blocked
 
 logger = logging.getLogger(__name__)
+
+# What the browser may load: documents and what a challenge needs to run.
+# Images, styles and fonts are refused: they cost requests and prove nothing.
+ALLOWED_RESOURCES = frozenset({"document", "script", "xhr", "fetch", "other"})
+# Chromium's flags for a machine with no display and no way out but the
+# site: without the background-networking ones it keeps trying Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @dataclass
@@ -53,7 +61,7 @@ class ChromiumFetcher(ScrapyPlaywrightDownloadHandler):
 
     browser_provider: Any  # scrapy-playwright's, set when it starts; None once forgotten
 
-    def __init__(self, crawler, plain: Callable[[Request], Awaitable[Response]]):
+    def __init__(self, crawler, plain: Callable[[Request], Awaitable[Response]], executable: str | None):
         super().__init__(crawler)
         settings = crawler.settings
         self.crawler = crawler
@@ -65,7 +73,7 @@ class ChromiumFetcher(ScrapyPlaywrightDownloadHandler):
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         self.config.browser_type_name = "chromium"
         self.config.launch_options = {
-            "executable_path": browser_executable(settings), "headless": True, "args": CHROMIUM_ARGS,
+            "executable_path": executable, "headless": True, "args": CHROMIUM_ARGS,
             # The crawl handles its own signals; the driver must not kill the
             # browser under a request the crawl is still finishing.
             "handle_sigint": False, "handle_sigterm": False, "handle_sighup": False,

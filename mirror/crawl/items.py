@@ -14,6 +14,8 @@ from mirror.review.manifest import Record
 
 # Request meta: the WARC timestamp the recorder gave the response.
 CAPTURED = "mirror_captured"
+# Request meta, set on return from a browser fetch: the browser's cookies for the site.
+BROWSER_COOKIES = "mirror_browser_cookies"
 
 
 @dataclass
