@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
 
 from mirror.archive.document import holds_a_release, normalise
 from mirror.archive.store import UnsafePath, write_document
@@ -30,17 +29,11 @@ class PageOutcome:
     size: int = 0           # the document's length in bytes
 
 
-def page_text(body: bytes, encoding: str) -> str:
-    """A response body as text, decoded exactly as Scrapy's `response.text`
-    decodes it (`encoding` is `response.encoding`)."""
-    return html_to_unicode(f"charset={encoding}", body)[1]
-
-
 def store_response(body: bytes, encoding: str, url: str, output_dir: str,
                    expected: tuple[str, ...] | None = None) -> PageOutcome:
     """`store_page` on a response's bytes: decoding is part of the page's
     work, done where the rest of it is done, and only for the parts
-    extraction reads (`extract.page_html_from_bytes`)."""
+    extraction reads (`cut.page_html_from_bytes`)."""
     return _store(lambda: page_html_from_bytes(body, encoding), url, output_dir, expected)
 
 
