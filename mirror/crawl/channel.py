@@ -66,9 +66,7 @@ class Sender:
     def send(self, message: Any) -> None:
         if self.error is not None:
             raise self.error
-        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self._parts.append(memoryview(_LENGTH.pack(len(payload))))
-        self._parts.append(memoryview(payload))
+        self._parts.extend(_framed(message))
         self._write()
         if self.error is not None:
             raise self.error
@@ -98,17 +96,8 @@ class Sender:
                 self.error = exc
                 self._parts.clear()
                 break
-            self._advance(written)
+            _advance(self._parts, written)
         self._unwatch()
-
-    def _advance(self, written: int) -> None:
-        while written:
-            head = self._parts[0]
-            if written < len(head):
-                self._parts[0] = head[written:]
-                return
-            written -= len(head)
-            self._parts.popleft()
 
     def _watch(self) -> bool:
         """Have the running event loop finish the writes; False without one."""
@@ -189,15 +178,26 @@ def receive(fd: int) -> Any:
 
 
 def send_blocking(fd: int, message: Any) -> None:
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    parts = [memoryview(_LENGTH.pack(len(payload))), memoryview(payload)]
+    parts = collections.deque(_framed(message))
     while parts:
-        written = os.writev(fd, parts)
-        while written:
-            if written < len(parts[0]):
-                parts[0] = parts[0][written:]
-                break
-            written -= len(parts.pop(0))
+        _advance(parts, os.writev(fd, parts))
+
+
+def _framed(message: Any) -> tuple[memoryview, memoryview]:
+    """A message as it goes on the socket: its length, then its pickle."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return memoryview(_LENGTH.pack(len(payload))), memoryview(payload)
+
+
+def _advance(parts: collections.deque[memoryview], written: int) -> None:
+    """Drop what a write took from the front of `parts`."""
+    while written:
+        head = parts[0]
+        if written < len(head):
+            parts[0] = head[written:]
+            return
+        written -= len(head)
+        parts.popleft()
 
 
 def _read_exactly(fd: int, size: int) -> bytearray:
