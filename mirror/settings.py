@@ -83,6 +83,9 @@ EXTENSIONS = {
     "mirror.crawl.logs.OneLineLog": 100,
     # a progress line every PROGRESS_INTERVAL seconds, and state/progress.json
     "mirror.crawl.progress.Progress": 530,
+    # `kill -USR2 <pid>` (or -QUIT) logs the engine's state and each thread's
+    # stack, and the crawl goes on: for a scheduled run that seems stuck
+    "scrapy.extensions.debug.StackTraceDump": 540,
 }
 # Seconds between two progress lines of a crawl (0: none).
 PROGRESS_INTERVAL = 60.0

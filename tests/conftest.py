@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -46,17 +47,45 @@ def unreachable_origin() -> str:
     return f"http://127.0.0.1:{closed_port()}"
 
 
-def wait_for(condition, seconds: float = 60, interval: float = 0.05, what: str = "the condition"):
+def wait_for(condition, seconds: float = 60, interval: float = 0.05, what: str = "the condition",
+             explain=None):
     """Poll `condition` until it returns something true, and return that;
-    fail the test when `seconds` pass first."""
+    fail the test when `seconds` pass first (with what `explain()` says)."""
     deadline = time.monotonic() + seconds
     while True:
         found = condition()
         if found:
             return found
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+            said = f"\n{explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}{said}")
         time.sleep(interval)
+
+
+def start_logged(command: list[str], log_path: Path) -> subprocess.Popen:
+    """Start `command` in the background with its output in `log_path`.  Not
+    a pipe: one that nobody reads fills at 64 kB and stops the process."""
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log_path  # type: ignore[attr-defined]
+    return process
+
+
+def where_it_is(process: subprocess.Popen, seconds: float = 10) -> str:
+    """A running crawl's own account of where it is: SIGUSR2 has Scrapy's
+    StackTraceDump log the engine's state and each thread's stack.  The
+    tail of its log (started by `start_logged`), for a failure message."""
+    log_path: Path = process.log_path  # type: ignore[attr-defined]
+    if process.poll() is None:
+        process.send_signal(signal.SIGUSR2)
+        deadline = time.monotonic() + seconds
+        while "Dumping stack trace" not in log_path.read_text(encoding="utf-8", errors="replace"):
+            if time.monotonic() >= deadline or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # the rest of the dump
+    state = "still running" if process.poll() is None else f"ended with {process.returncode}"
+    return f"the process ({state}) logged:\n" + log_path.read_text(encoding="utf-8", errors="replace")[-12000:]
 
 
 def stop(process: subprocess.Popen, timeout: float = 30) -> None:

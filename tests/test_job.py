@@ -21,7 +21,7 @@ import pytest
 from mirror.archive.document import FormatError, parse
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, run_crawl, stop, wait_for, write_seed
+from .conftest import FAST, REPO, Replica, run_crawl, start_logged, stop, wait_for, where_it_is, write_seed
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -47,7 +47,7 @@ def mirror_run(origin: str, seeds: Path, output: Path, *extra: str, settings: di
         command += ["-s", f"{name}={value}"]
     command += list(extra)
     if background:
-        return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return start_logged(command, output.parent / f"{output.name}-{time.monotonic_ns()}.log")
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
 
 
@@ -222,6 +222,24 @@ def test_second_run_while_one_is_active_exits_at_once(replica, tmp_path):
         stop(first)
 
 
+def test_usr2_has_a_running_crawl_log_where_it_is_and_go_on(replica, tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "output"
+    site_with(replica, seeds, ["slow-page", "quick-page"])
+    replica.plan({"/release/slow-page": {"delay": 3}})
+    running = mirror_run(replica.origin, seeds, out, settings={"DOWNLOAD_TIMEOUT": "20"}, background=True)
+    try:
+        wait_for(lambda: replica.site.hits["/release/slow-page"], seconds=30, what="the slow page's request")
+        said = where_it_is(running)
+        # the engine's state, with the slow page in flight, and the main thread's stack
+        assert "Dumping stack trace and engine status" in said, said
+        assert re.search(r"len\(engine\.downloader\.active\)\s*:\s*1", said), said
+        assert "# Thread: MainThread" in said, said
+        assert running.wait(timeout=60) == 1  # it went on: both pages judged (changed)
+    finally:
+        stop(running)
+    assert latest_report(out)["summary"]["changed"] == 2
+
+
 def documents_all_parse(output: Path) -> int:
     count = 0
     for path in output.rglob("*.md"):
@@ -256,9 +274,11 @@ def test_kill_9_then_resume_accounts_for_every_seed(replica, tmp_path, asked, la
     settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "CONCURRENT_REQUESTS": "2"}
     running = mirror_run(replica.origin, seeds, out, settings=settings, background=True)
     try:
-        wait_for(lambda: sum(replica.site.hits[f"/release/{slug}"] for slug in slugs) >= asked
-                 or running.poll() is not None, seconds=60, what=f"page request {asked}")
-        assert running.poll() is None, "the crawl ended before its kill point"
+        asked_so_far = lambda: sum(replica.site.hits[f"/release/{slug}"] for slug in slugs)  # noqa: E731
+        wait_for(lambda: asked_so_far() >= asked or running.poll() is not None, seconds=120,
+                 what=f"page request {asked}",
+                 explain=lambda: f"{asked_so_far()} pages asked; {where_it_is(running)}")
+        assert running.poll() is None, "the crawl ended before its kill point\n" + where_it_is(running)
         time.sleep(later)  # a fixed offset into the pages in flight, not a wait for anything
         running.send_signal(signal.SIGKILL)
         running.wait(timeout=30)
