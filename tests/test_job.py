@@ -230,9 +230,9 @@ def test_usr2_has_a_running_crawl_log_where_it_is_and_go_on(replica, tmp_path):
     try:
         wait_for(lambda: replica.site.hits["/release/slow-page"], seconds=30, what="the slow page's request")
         said = where_it_is(running)
-        # the engine's state, with the slow page in flight, and the main thread's stack
+        # the engine's state, with the slow page (maybe the quick one too) in flight, and the main thread's stack
         assert "Dumping stack trace and engine status" in said, said
-        assert re.search(r"len\(engine\.downloader\.active\)\s*:\s*1", said), said
+        assert re.search(r"len\(engine\.downloader\.active\)\s*:\s*[12]\n", said), said
         assert "# Thread: MainThread" in said, said
         assert running.wait(timeout=60) == 1  # it went on: both pages judged (changed)
     finally:
