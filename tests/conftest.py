@@ -71,6 +71,12 @@ def start_logged(command: list[str], log_path: Path) -> subprocess.Popen:
     return process
 
 
+def finished_log(process: subprocess.Popen, timeout: float) -> str:
+    """The whole log of a process started by `start_logged`, once it ends."""
+    process.wait(timeout=timeout)
+    return process.log_path.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+
+
 def where_it_is(process: subprocess.Popen, seconds: float = 10) -> str:
     """A running crawl's own account of where it is: SIGUSR2 has Scrapy's
     StackTraceDump log the engine's state and each thread's stack.  The

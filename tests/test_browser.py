@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,19 @@ from mirror.crawl.siteindex import SiteIndex, index_path
 from mirror.review.manifest import read_manifest
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, latest_report, run_crawl, scrapy_stats, stop, wait_for, write_seed
+from .conftest import (
+    FAST,
+    REPO,
+    Replica,
+    finished_log,
+    latest_report,
+    run_crawl,
+    scrapy_stats,
+    start_logged,
+    stop,
+    wait_for,
+    write_seed,
+)
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -160,8 +173,7 @@ def crawl_in_background(origin: str, seeds: Path, out: Path, *extra: str, settin
                "-s", f"OUTPUT_DIR={out}"]
     for name, value in {**FAST, **settings}.items():
         command += ["-s", f"{name}={value}"]
-    return subprocess.Popen(command + list(extra), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    return start_logged(command + list(extra), out.parent / f"{out.name}-{time.monotonic_ns()}.log")
 
 
 def test_a_browser_that_dies_fails_its_page_and_the_run_goes_on(walled, tmp_path):
@@ -180,7 +192,7 @@ def test_a_browser_that_dies_fails_its_page_and_the_run_goes_on(walled, tmp_path
         assert browser
         for pid in browser:
             os.kill(pid, signal.SIGKILL)
-        log, _ = running.communicate(timeout=120)
+        log = finished_log(running, timeout=120)
     finally:
         stop(running)
     manifest = manifest_of(out)
@@ -209,7 +221,7 @@ def test_kill_9_while_the_browser_runs_leaves_no_browser_and_resumes(walled, tmp
     walled.plan({})
     resumed = crawl_in_background(walled.origin, seeds, out, "--resume", settings=settings)
     try:
-        log, _ = resumed.communicate(timeout=180)
+        log = finished_log(resumed, timeout=180)
     finally:
         stop(resumed)
     assert resumed.returncode == 1, log[-3000:]

@@ -9,12 +9,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from mirror.review.manifest import read_manifest
 from mirror.testing.pagebuild import Page, build_page
 
-from .conftest import FAST, REPO, run_crawl, scrapy_stats, stop, wait_for, write_seed
+from .conftest import FAST, REPO, finished_log, run_crawl, scrapy_stats, start_logged, stop, wait_for, write_seed
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -131,8 +132,7 @@ def mirror_run(origin: str, seeds: Path, out: Path, *extra: str, settings: dict 
     for name, value in {**FAST, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     if background:
-        return subprocess.Popen(command + list(extra), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True)
+        return start_logged(command + list(extra), out.parent / f"{out.name}-{time.monotonic_ns()}.log")
     return subprocess.run(command + list(extra), cwd=REPO, capture_output=True, text=True, timeout=180)
 
 
@@ -233,7 +233,7 @@ def test_scrapy_crawl_waits_for_no_one_and_stops_at_the_lock(replica, tmp_path):
         assert second.returncode == 3
         # (a test of the log: it says why it stopped, and no SQLite error leaks out)
         assert "another run is active" in second.log and "database is locked" not in second.log
-        first_log, _ = first.communicate(timeout=60)
+        first_log = finished_log(first, timeout=60)
     finally:
         stop(first)
     assert first.returncode == 1  # the first run went on to the end: its seeds' bodies differ from the pages
@@ -250,14 +250,17 @@ def test_an_unwritable_output_folder_mid_run_says_so_once(replica, tmp_path):
                "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={out}"]
     for name, value in {**FAST, "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}.items():
         command += ["-s", f"{name}={value}"]
-    running = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    running = start_logged(command, tmp_path / "crawl.log")
     try:
-        wait_for(lambda: replica.site.hits["/release/late"], seconds=30, what="the request for the late page")
+        # the early page is written (by the extraction worker, maybe after the
+        # late page is asked for) and the late one is on its way
+        wait_for(lambda: replica.site.hits["/release/late"] and document(out, "early").exists(), seconds=30,
+                 what="the early page's document and the request for the late page")
         # the documents' and the reports' folders become files: nothing can be written there
         for name in ("releases", "reports"):
             shutil.move(out / name, tmp_path / f"{name}-moved")
             (out / name).write_text("not a folder")
-        log, _ = running.communicate(timeout=60)
+        log = finished_log(running, timeout=60)
     finally:
         stop(running)
     assert running.returncode == 2, log[-3000:]

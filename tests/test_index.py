@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,7 +16,18 @@ from mirror.review.manifest import read_manifest
 from mirror.site.governments import search_path
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, run_crawl, scrapy_stats, stop, wait_for, write_seed
+from .conftest import (
+    FAST,
+    REPO,
+    Replica,
+    finished_log,
+    run_crawl,
+    scrapy_stats,
+    start_logged,
+    stop,
+    wait_for,
+    write_seed,
+)
 
 SITE = "https://www.beehive.govt.nz"
 # A day well inside each government's term.
@@ -42,7 +54,7 @@ def mirror_index(origin: str, output: Path, *governments: int, background: bool 
     for name, value in FAST.items():
         command += ["-s", f"{name}={value}"]
     if background:
-        return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return start_logged(command, output.parent / f"{output.name}-{time.monotonic_ns()}.log")
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
@@ -97,7 +109,7 @@ def kill_while_asking(replica: Replica, running: subprocess.Popen, path: str) ->
     try:
         wait_for(lambda: replica.site.hits[path] or running.poll() is not None, seconds=60,
                  what=f"a request for {path}")
-        assert running.poll() is None, running.stdout.read()
+        assert running.poll() is None, finished_log(running, timeout=10)
         running.send_signal(signal.SIGKILL)
         running.wait(timeout=30)
     finally:

@@ -15,7 +15,7 @@ from mirror.outcomes import Exit
 from mirror.review.status import lock_holder, status
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, run_crawl, stop, wait_for, write_seed
+from .conftest import FAST, REPO, Replica, finished_log, run_crawl, start_logged, stop, wait_for, write_seed
 
 SITE = "https://www.beehive.govt.nz"
 PROGRESS = re.compile(r"progress: (\d+) of (\d+) releases \((\d+\.\d)%\), (\d+\.\d\d) requests/s, (.*)$", re.M)
@@ -80,7 +80,7 @@ def test_mirror_status_while_a_run_is_active_and_after(replica, tmp_path):
                "-s", f"SEEDS_DIR={seeds}", *options, "-s", "PROGRESS_INTERVAL=0.2"]
     for name, value in {**FAST, "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}.items():
         command += ["-s", f"{name}={value}"]
-    run = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = start_logged(command, tmp_path / "run.log")
     try:
         run_id = wait_for(lambda: (out / "state" / "job" / "run-id").exists()
                           and (out / "state" / "job" / "run-id").read_text().strip(), 60, what="the run's id")
@@ -93,7 +93,7 @@ def test_mirror_status_while_a_run_is_active_and_after(replica, tmp_path):
         found = PROGRESS.search(active.stdout)
         assert found and found.group(2) == "12" and 2 <= int(found.group(1)) < 12, active.stdout
         assert lock_holder(out / "state" / "run.lock") == run.pid
-        log, _ = run.communicate(timeout=120)
+        log = finished_log(run, timeout=120)
     finally:
         stop(run)
     assert run.returncode == 1, log[-3000:]
