@@ -198,16 +198,32 @@ class CrawlResult:
                       for p in (self.output / folder).rglob("*") if p.is_file())
 
 
-def run_crawl(origin: str, seeds: Path, output: Path, *args: str, settings: dict | None = None,
-              timeout: float = 120) -> CrawlResult:
-    """`scrapy crawl releases` in a subprocess, from the repo like a user."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "releases",
+def crawl_command(program: list[str], origin: str, seeds: Path, output: Path, *args: str,
+                  settings: dict | None = None) -> list[str]:
+    """`python -m <program>` against the replica at `origin`, with FAST and `settings`."""
+    command = [sys.executable, "-m", *program,
                "-s", f"MIRROR_ORIGIN={origin}", "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={output}"]
     for name, value in {**FAST, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
-    command += list(args)
+    return command + list(args)
+
+
+def run_crawl(origin: str, seeds: Path, output: Path, *args: str, settings: dict | None = None,
+              timeout: float = 120) -> CrawlResult:
+    """`scrapy crawl releases` in a subprocess, from the repo like a user."""
+    command = crawl_command(["scrapy", "crawl", "releases"], origin, seeds, output, *args, settings=settings)
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     return CrawlResult(done.returncode, done.stdout + done.stderr, output)
+
+
+def mirror_run(origin: str, seeds: Path, output: Path, *args: str, settings: dict | None = None,
+               background: bool = False):
+    """`mirror run` (the scheduled job) in a subprocess: its completed
+    process, or with `background` the running one, logging to a file."""
+    command = crawl_command(["mirror", "run"], origin, seeds, output, *args, settings=settings)
+    if background:
+        return start_logged(command, output.parent / f"{output.name}-{time.monotonic_ns()}.log")
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
 
 
 def write_seed(folder: Path, name: str, url: str, title: str = "Seed", date: str = "2020-01-01") -> Path:

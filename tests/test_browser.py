@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,9 @@ from .conftest import (
     Replica,
     finished_log,
     latest_report,
+    mirror_run,
     run_crawl,
     scrapy_stats,
-    start_logged,
     stop,
     wait_for,
     write_seed,
@@ -168,14 +167,6 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def crawl_in_background(origin: str, seeds: Path, out: Path, *extra: str, settings: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "mirror", "run", "-s", f"MIRROR_ORIGIN={origin}", "-s", f"SEEDS_DIR={seeds}",
-               "-s", f"OUTPUT_DIR={out}"]
-    for name, value in {**FAST, **settings}.items():
-        command += ["-s", f"{name}={value}"]
-    return start_logged(command + list(extra), out.parent / f"{out.name}-{time.monotonic_ns()}.log")
-
-
 def test_a_browser_that_dies_fails_its_page_and_the_run_goes_on(walled, tmp_path):
     seeds, out = tmp_path / "seeds", tmp_path / "output"
     paths = pages(walled, seeds, 6)
@@ -184,7 +175,7 @@ def test_a_browser_that_dies_fails_its_page_and_the_run_goes_on(walled, tmp_path
     # download, and the retry (in a new browser) would pass; this shows the failure.
     settings = {"BROWSER_FETCH": "always", "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
                 "BROWSER_FETCH_TIMEOUT": "10", "RETRY_TIMES": "0"}
-    running = crawl_in_background(walled.origin, seeds, out, settings=settings)
+    running = mirror_run(walled.origin, seeds, out, settings=settings, background=True)
     try:
         wait_for(lambda: walled.site.hits[paths[0]], what="the slow page")  # the browser is waiting on it
         browser = {pid: cmd for pid, cmd in descendants(running.pid).items()
@@ -208,7 +199,7 @@ def test_kill_9_while_the_browser_runs_leaves_no_browser_and_resumes(walled, tmp
     paths = pages(walled, seeds, 8)
     walled.plan({path: {"delay": 0.5} for path in paths})
     settings = {"BROWSER_FETCH": "always", "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-    running = crawl_in_background(walled.origin, seeds, out, settings=settings)
+    running = mirror_run(walled.origin, seeds, out, settings=settings, background=True)
     try:
         browser = wait_for(lambda: {pid: cmd for pid, cmd in descendants(running.pid).items() if "chromium" in cmd},
                            what="the browser")
@@ -219,7 +210,7 @@ def test_kill_9_while_the_browser_runs_leaves_no_browser_and_resumes(walled, tmp
         stop(running)
     wait_for(lambda: not any(alive(pid) for pid in browser), seconds=10, what="the browser to end")
     walled.plan({})
-    resumed = crawl_in_background(walled.origin, seeds, out, "--resume", settings=settings)
+    resumed = mirror_run(walled.origin, seeds, out, "--resume", settings=settings, background=True)
     try:
         log = finished_log(resumed, timeout=180)
     finally:

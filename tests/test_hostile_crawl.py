@@ -9,13 +9,24 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from mirror.review.manifest import read_manifest
 from mirror.testing.pagebuild import Page, build_page
 
-from .conftest import FAST, REPO, finished_log, run_crawl, scrapy_stats, start_logged, stop, wait_for, write_seed
+from .conftest import (
+    FAST,
+    REPO,
+    crawl_command,
+    finished_log,
+    mirror_run,
+    run_crawl,
+    scrapy_stats,
+    start_logged,
+    stop,
+    wait_for,
+    write_seed,
+)
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -124,17 +135,6 @@ def test_a_seed_url_whose_id_decodes_to_a_path_is_invalid(replica, tmp_path):
 
 
 # --- 8. a torn manifest line swallows nothing ---------------------------------------------------
-
-def mirror_run(origin: str, seeds: Path, out: Path, *extra: str, settings: dict | None = None,
-               background: bool = False):
-    command = [sys.executable, "-m", "mirror", "run", "-s", f"MIRROR_ORIGIN={origin}", "-s", f"SEEDS_DIR={seeds}",
-               "-s", f"OUTPUT_DIR={out}"]
-    for name, value in {**FAST, **(settings or {})}.items():
-        command += ["-s", f"{name}={value}"]
-    if background:
-        return start_logged(command + list(extra), out.parent / f"{out.name}-{time.monotonic_ns()}.log")
-    return subprocess.run(command + list(extra), cwd=REPO, capture_output=True, text=True, timeout=180)
-
 
 def test_a_torn_last_manifest_line_does_not_swallow_the_next_record(replica, tmp_path):
     seeds, out = tmp_path / "seeds", tmp_path / "output"
@@ -246,10 +246,8 @@ def test_an_unwritable_output_folder_mid_run_says_so_once(replica, tmp_path):
     seeds, out = tmp_path / "seeds", tmp_path / "output"
     seeded(replica, seeds, "early", "late")
     replica.plan({"/release/late": {"delay": 3}})
-    command = [sys.executable, "-m", "scrapy", "crawl", "releases", "-s", f"MIRROR_ORIGIN={replica.origin}",
-               "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={out}"]
-    for name, value in {**FAST, "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}.items():
-        command += ["-s", f"{name}={value}"]
+    command = crawl_command(["scrapy", "crawl", "releases"], replica.origin, seeds, out,
+                            settings={"CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
     running = start_logged(command, tmp_path / "crawl.log")
     try:
         # the early page is written (by the extraction worker, maybe after the

@@ -9,8 +9,6 @@ import os
 import random
 import re
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -21,7 +19,15 @@ import pytest
 from mirror.archive.document import FormatError, parse
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, run_crawl, start_logged, stop, wait_for, where_it_is, write_seed
+from .conftest import (
+    Replica,
+    mirror_run,
+    run_crawl,
+    stop,
+    wait_for,
+    where_it_is,
+    write_seed,
+)
 
 SITE = "https://www.beehive.govt.nz"
 
@@ -37,18 +43,6 @@ def site_with(replica: Replica, seeds: Path, slugs: list[str], day: str = "2020-
     for slug in slugs:
         replica.add(slug, page(slug, day))
         write_seed(seeds, f"{slug}.md", f"{SITE}/release/{slug}", date=day)
-
-
-def mirror_run(origin: str, seeds: Path, output: Path, *extra: str, settings: dict | None = None,
-               background: bool = False):
-    command = [sys.executable, "-m", "mirror", "run", "-s", f"MIRROR_ORIGIN={origin}",
-               "-s", f"SEEDS_DIR={seeds}", "-s", f"OUTPUT_DIR={output}"]
-    for name, value in {**FAST, **(settings or {})}.items():
-        command += ["-s", f"{name}={value}"]
-    command += list(extra)
-    if background:
-        return start_logged(command, output.parent / f"{output.name}-{time.monotonic_ns()}.log")
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
 
 
 def latest_report(output: Path) -> dict:

@@ -15,7 +15,16 @@ from mirror.outcomes import Exit
 from mirror.review.status import lock_holder, status
 from mirror.testing.pagebuild import Page
 
-from .conftest import FAST, REPO, Replica, finished_log, run_crawl, start_logged, stop, wait_for, write_seed
+from .conftest import (
+    REPO,
+    Replica,
+    finished_log,
+    mirror_run,
+    run_crawl,
+    stop,
+    wait_for,
+    write_seed,
+)
 
 SITE = "https://www.beehive.govt.nz"
 PROGRESS = re.compile(r"progress: (\d+) of (\d+) releases \((\d+\.\d)%\), (\d+\.\d\d) requests/s, (.*)$", re.M)
@@ -76,11 +85,8 @@ def test_mirror_status_while_a_run_is_active_and_after(replica, tmp_path):
     assert idle.returncode == Exit.OK and "no run is active" in idle.stdout
     assert "last finished run: none" in idle.stdout
 
-    command = [sys.executable, "-m", "mirror", "run", "-s", f"MIRROR_ORIGIN={replica.origin}",
-               "-s", f"SEEDS_DIR={seeds}", *options, "-s", "PROGRESS_INTERVAL=0.2"]
-    for name, value in {**FAST, "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}.items():
-        command += ["-s", f"{name}={value}"]
-    run = start_logged(command, tmp_path / "run.log")
+    run = mirror_run(replica.origin, seeds, out, background=True, settings={
+        "PROGRESS_INTERVAL": "0.2", "CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
     try:
         run_id = wait_for(lambda: (out / "state" / "job" / "run-id").exists()
                           and (out / "state" / "job" / "run-id").read_text().strip(), 60, what="the run's id")
